@@ -1,0 +1,2 @@
+//! The duplex binary.
+fn main() {}
