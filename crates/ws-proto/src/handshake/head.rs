@@ -26,10 +26,11 @@ pub const DEFAULT_MAX_HEAD_LEN: usize = 16 * 1024;
 /// use duplex_ws_proto::handshake::{parse_request, DEFAULT_MAX_HEAD_LEN};
 ///
 /// let bytes = b"GET /chat HTTP/1.1\r\nHost: example.com\r\n\r\nrest";
-/// assert_eq!(parse_request(&bytes[..10], DEFAULT_MAX_HEAD_LEN).unwrap(), None);
-/// let (request, len) = parse_request(bytes, DEFAULT_MAX_HEAD_LEN).unwrap().unwrap();
+/// assert!(parse_request(&bytes[..10], DEFAULT_MAX_HEAD_LEN)?.is_none());
+/// let (request, len) = parse_request(bytes, DEFAULT_MAX_HEAD_LEN)?.expect("complete");
 /// assert_eq!(request.uri().path(), "/chat");
 /// assert_eq!(&bytes[len..], b"rest");
+/// # Ok::<(), duplex_ws_proto::handshake::HandshakeError>(())
 /// ```
 pub fn parse_request(
     buf: &[u8],
@@ -80,10 +81,16 @@ pub fn parse_response(
 /// The request line always says HTTP/1.1 and uses the origin form of the URI; the
 /// `Host` header must be among the headers ([`super::ClientRequest`] puts it there).
 pub fn write_request(request: &http::Request<()>, dst: &mut impl BufMut) {
-    let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let uri = request.uri();
     dst.put_slice(request.method().as_str().as_bytes());
     dst.put_u8(b' ');
-    dst.put_slice(if target.is_empty() { "/" } else { target }.as_bytes());
+    // An origin-form target starts with "/" even when the URI's path is empty.
+    let path = uri.path();
+    dst.put_slice(if path.is_empty() { "/" } else { path }.as_bytes());
+    if let Some(query) = uri.query() {
+        dst.put_u8(b'?');
+        dst.put_slice(query.as_bytes());
+    }
     dst.put_slice(b" HTTP/1.1\r\n");
     write_headers(request.headers(), dst);
 }

@@ -4,7 +4,9 @@ use super::*;
 use crate::handshake::fixtures;
 
 /// The parse outcome without the (non-comparable) head: its length.
-fn outcome<T>(result: Result<Option<(T, usize)>, HandshakeError>) -> Result<Option<usize>, HandshakeError> {
+fn outcome<T>(
+    result: Result<Option<(T, usize)>, HandshakeError>,
+) -> Result<Option<usize>, HandshakeError> {
     result.map(|head| head.map(|(_, len)| len))
 }
 
@@ -49,11 +51,20 @@ fn head_length_limit() {
     // One byte short: an error as soon as the limit is reached, not before.
     let max = head.len() - 1;
     assert_eq!(outcome(parse_request(&head[..max - 1], max)), Ok(None));
-    assert_eq!(outcome(parse_request(&head[..max], max)), Err(HandshakeError::TooLarge { max }));
-    assert_eq!(outcome(parse_request(head, max)), Err(HandshakeError::TooLarge { max }));
+    assert_eq!(
+        outcome(parse_request(&head[..max], max)),
+        Err(HandshakeError::TooLarge { max })
+    );
+    assert_eq!(
+        outcome(parse_request(head, max)),
+        Err(HandshakeError::TooLarge { max })
+    );
     // Same for a response, and for an endless stream of header bytes.
     let endless = [b"HTTP/1.1 101 OK\r\n".as_slice(), &[b'a'; 100]].concat();
-    assert_eq!(outcome(parse_response(&endless, 64)), Err(HandshakeError::TooLarge { max: 64 }));
+    assert_eq!(
+        outcome(parse_response(&endless, 64)),
+        Err(HandshakeError::TooLarge { max: 64 })
+    );
 }
 
 #[test]
@@ -66,7 +77,11 @@ fn header_count_limit() {
         head + "\r\n"
     };
     let fits = head_with(MAX_HEADERS);
-    assert!(parse_request(fits.as_bytes(), DEFAULT_MAX_HEAD_LEN).unwrap().is_some());
+    assert!(
+        parse_request(fits.as_bytes(), DEFAULT_MAX_HEAD_LEN)
+            .unwrap()
+            .is_some()
+    );
     let over = head_with(MAX_HEADERS + 1);
     assert_eq!(
         outcome(parse_request(over.as_bytes(), DEFAULT_MAX_HEAD_LEN)),
@@ -113,11 +128,18 @@ fn malformed_heads() {
 fn response_round_trip() {
     let mut response = http::Response::new(());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    response.headers_mut().insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
+    response
+        .headers_mut()
+        .insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
     let mut wire = Vec::new();
     write_response(&response, &mut wire);
-    assert_eq!(wire, b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n");
-    let (parsed, len) = parse_response(&wire, DEFAULT_MAX_HEAD_LEN).unwrap().unwrap();
+    assert_eq!(
+        wire,
+        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n"
+    );
+    let (parsed, len) = parse_response(&wire, DEFAULT_MAX_HEAD_LEN)
+        .unwrap()
+        .unwrap();
     assert_eq!(len, wire.len());
     assert_eq!(parsed.status(), response.status());
     assert_eq!(parsed.headers(), response.headers());
