@@ -1,2 +1,70 @@
-//! The duplex binary.
-fn main() {}
+//! `duplex`: the command-line entry point. `duplex echo` runs a WebSocket echo
+//! server; `duplex bench` generates load against any WebSocket server.
+
+mod bench;
+mod echo;
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+
+/// Real-time communication servers and tools.
+#[derive(Parser, Debug)]
+#[command(name = "duplex", version, about)]
+struct Cli {
+    /// Worker threads of the runtime (default: one per available core).
+    #[arg(long, global = true, env = "DUPLEX_THREADS")]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// WebSocket echo server: every text and binary message is sent back;
+    /// permessage-deflate is offered.
+    Echo(echo::EchoArgs),
+    /// Load generators.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = cli.threads {
+        runtime.worker_threads(threads.max(1));
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("duplex: cannot start the runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // With no subcommand, run the main job: for now the echo server on its default address.
+    let command = cli.command.unwrap_or(Command::Echo(echo::EchoArgs {
+        addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
+        no_deflate: false,
+    }));
+    let result = runtime.block_on(async {
+        match command {
+            Command::Echo(args) => echo::run(args).await,
+            Command::Bench(command) => bench::run(command).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("duplex: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

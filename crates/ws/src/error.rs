@@ -22,9 +22,20 @@ pub enum Error {
     /// The peer did not finish the close handshake within `close_timeout`.
     #[error("the peer did not answer the close frame in time")]
     CloseTimeout,
+    /// The server's request check refused the upgrade (the peer got this status).
+    #[error("upgrade refused with {status}: {reason}")]
+    Rejected {
+        /// The status answered.
+        status: http::StatusCode,
+        /// The reason sent in the body.
+        reason: String,
+    },
     /// The opening handshake did not complete within its time limit.
     #[error("the handshake did not complete in time")]
     HandshakeTimeout,
+    /// A `wss://` URL was given but the crate was built without the `tls` feature.
+    #[error("wss:// needs the `tls` feature")]
+    TlsUnavailable,
     /// The connection is closed: nothing more can be sent.
     #[error("connection is closed")]
     Closed,

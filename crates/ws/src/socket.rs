@@ -37,6 +37,7 @@ pub struct WebSocket<S> {
     conn: Connection,
     read_buf: BytesMut,
     write_buf: BytesMut,
+    protocol: Option<String>,
     close_timer: Option<Pin<Box<Sleep>>>,
     write_waker: WriteWaker,
     failure: Option<Error>,
@@ -62,6 +63,7 @@ where
             conn,
             read_buf: leftover,
             write_buf: BytesMut::new(),
+            protocol: None,
             close_timer: None,
             write_waker: WriteWaker::default(),
             failure: None,
@@ -69,6 +71,17 @@ where
             transport_done: false,
             ended: false,
         }
+    }
+
+    /// Records the subprotocol agreed in the handshake.
+    pub fn with_protocol(mut self, protocol: Option<String>) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
     }
 
     /// Receives the next message; `None` once the connection is closed.
@@ -152,13 +165,13 @@ where
             return Poll::Ready(None);
         }
         loop {
-            if !self.write_buf.is_empty() {
+            if self.over_high_water() {
                 match self.poll_write_buf(cx, Side::Receiver) {
                     Poll::Ready(Err(error)) => return self.end_with(Some(error.into())),
                     // Backpressure: with this much unsent, reading more would only queue
                     // more replies.
-                    Poll::Pending if self.over_high_water() => return self.pending_or_timeout(cx),
-                    _ => {}
+                    Poll::Pending => return self.pending_or_timeout(cx),
+                    Poll::Ready(Ok(())) => {}
                 }
             }
             match self.conn.read(&mut self.read_buf, &mut self.write_buf) {
@@ -173,6 +186,11 @@ where
             }
             if self.eof {
                 return self.end_with(Some(Error::AbnormalClosure));
+            }
+            // About to wait for input: send what is queued first, as one batch for
+            // everything decoded since the last wait.
+            if let Poll::Ready(Err(error)) = self.poll_write_buf(cx, Side::Receiver) {
+                return self.end_with(Some(error.into()));
             }
             let missing = self
                 .conn

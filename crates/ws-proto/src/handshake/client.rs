@@ -215,6 +215,11 @@ impl ClientRequest {
         write_request(&self.to_request(), dst);
     }
 
+    /// The permessage-deflate configuration offered, if any.
+    pub fn deflate_config(&self) -> Option<&DeflateConfig> {
+        self.deflate.as_ref()
+    }
+
     /// Checks the server's answer (RFC 6455 §4.1): status 101, `Upgrade: websocket`,
     /// `Connection: upgrade`, the `Sec-WebSocket-Accept` our key calls for, a
     /// subprotocol only among those offered, extensions only those offered.
