@@ -238,6 +238,33 @@ fn round_trip_with_our_server() {
     );
 }
 
+#[test]
+fn deflate_round_trip_with_our_server() {
+    for config in [
+        DeflateConfig::default(),
+        DeflateConfig {
+            server_no_context_takeover: true,
+            client_max_window_bits: Some(10),
+            ..DeflateConfig::default()
+        },
+    ] {
+        let client = ClientRequest::new("ws://h/")
+            .unwrap()
+            .deflate(Some(config.clone()));
+        let wire = written(&client);
+        let (request, _) = parse_request(wire.as_bytes(), DEFAULT_MAX_HEAD_LEN)
+            .unwrap()
+            .unwrap();
+        let accepted = ServerHandshake::new()
+            .deflate(Some(config.clone()))
+            .accept(&request)
+            .unwrap();
+        let agreed = client.verify_response(&accepted.response).unwrap();
+        // Both ends must come out with the same parameters, whatever they are.
+        assert_eq!(agreed.deflate, accepted.deflate, "{config:?}");
+    }
+}
+
 /// A 101 response that answers `client` correctly, with `edit` applied.
 fn response_for(
     client: &ClientRequest,

@@ -481,3 +481,21 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Any bytes after a request line: whatever parses gets an answer, never a panic.
+    #[test]
+    fn arbitrary_heads_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+        head.extend_from_slice(&bytes);
+        if let Ok(Some((request, _))) = crate::handshake::parse_request(&head, 1024) {
+            let server = ServerHandshake::new().deflate(Some(DeflateConfig::default()));
+            let mut out = Vec::new();
+            match server.accept(&request) {
+                Ok(accepted) => crate::handshake::write_response(&accepted.response, &mut out),
+                Err(rejection) => rejection.write(&mut out),
+            }
+            prop_assert!(out.starts_with(b"HTTP/1.1 "));
+        }
+    }
+}
