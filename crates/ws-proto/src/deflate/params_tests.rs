@@ -346,18 +346,27 @@ fn client_and_server_agree_for_every_config_pair() {
 #[test]
 fn validate_reports_out_of_range_fields() {
     assert_eq!(DeflateConfig::default().validate(), Ok(()));
-    let mut config = DeflateConfig::default();
-    config.server_max_window_bits = Some(16);
-    assert!(config.validate().is_err());
-    let mut config = DeflateConfig::default();
-    config.client_max_window_bits = Some(7);
-    assert!(config.validate().is_err());
-    let mut config = DeflateConfig::default();
-    config.level = 10;
-    assert!(config.validate().is_err());
+    for bad in [
+        DeflateConfig {
+            server_max_window_bits: Some(16),
+            ..DeflateConfig::default()
+        },
+        DeflateConfig {
+            client_max_window_bits: Some(7),
+            ..DeflateConfig::default()
+        },
+        DeflateConfig {
+            level: 10,
+            ..DeflateConfig::default()
+        },
+    ] {
+        assert!(bad.validate().is_err(), "{bad:?}");
+    }
+    let config = DeflateConfig {
+        client_max_window_bits: Some(200),
+        ..DeflateConfig::default()
+    };
     // Negotiation clamps instead of panicking.
-    config.level = 6;
-    config.client_max_window_bits = Some(200);
     assert_eq!(
         DeflateParams::offer(&config),
         "permessage-deflate; client_max_window_bits"
