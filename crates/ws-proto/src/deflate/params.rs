@@ -22,10 +22,12 @@ const MIN_WINDOW_BITS: u8 = 8;
 /// reports out-of-range values written to the fields directly, and negotiation
 /// and the codec clamp them, so a bad value never panics.
 ///
-/// Memory: a compressor with a 15-bit window holds about 256 KiB of zlib state and
-/// a decompressor about 40 KiB; smaller windows shrink both. With context takeover
-/// that state lives as long as the connection once the first message went through
-/// it; without, the codec frees it after each message.
+/// Memory (zlib-rs, measured): a compressor holds about 370 KiB with a 15-bit
+/// window and 245 KiB with 9 bits (its hash table does not shrink); a
+/// decompressor about 46 KiB whatever the window. With context takeover that
+/// state lives as long as the connection once a message went through it, so
+/// 10,000 connections that each sent and received one compressed message hold
+/// about 4 GiB; without context takeover the codec frees it after each message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeflateConfig {
