@@ -20,6 +20,7 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, State};
 pub use error::Error;
+pub use handshake::HandshakeError;
 pub use message::Message;
 pub use prepared::PreparedMessage;
 pub use role::Role;
