@@ -10,22 +10,32 @@ chromium=1
 [[ ${1:-} == --no-chromium ]] && chromium=0
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
+tmp=$(mktemp -d)
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 
-# start_server OUTFILE CMD... : starts a server, waits for its LISTENING line, echoes the port.
+# start_server VAR OUTFILE CMD... : starts a server in this shell (so its PID is recorded for the
+# EXIT trap), waits for its LISTENING line and stores the port in VAR.
 start_server() {
-  local out=$1; shift
+  local var=$1 out=$2
+  shift 2
   "$@" >"$out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    if grep -q '^LISTENING ' "$out"; then awk '/^LISTENING /{print $2; exit}' "$out"; return 0; fi
+    if grep -q '^LISTENING ' "$out"; then
+      printf -v "$var" '%s' "$(awk '/^LISTENING /{print $2; exit}' "$out")"
+      return 0
+    fi
     sleep 0.1
   done
-  echo "server did not start: $*" >&2; cat "$out" >&2; return 1
+  echo "server did not start: $*" >&2
+  cat "$out" >&2
+  return 1
 }
 
-tmp=$(mktemp -d)
 passed=0; failed=0
 run() { # NAME CMD...
   local name=$1; shift
@@ -37,10 +47,10 @@ run() { # NAME CMD...
   fi
 }
 
-node_port=$(start_server "$tmp/node.out" "$NODE" ws_echo_server.mjs --port 0 --quiet) || exit 1
-py_port=$(start_server "$tmp/py.out" "$PY" py_echo_server.py --port 0 --quiet) || exit 1
-node_tuned=$(start_server "$tmp/node2.out" "$NODE" ws_echo_server.mjs --port 0 --quiet --protocols chat \
-  --deflate '{"serverNoContextTakeover":true,"serverMaxWindowBits":10,"threshold":0}') || exit 1
+start_server node_port "$tmp/node.out" "$NODE" ws_echo_server.mjs --port 0 --quiet || exit 1
+start_server py_port "$tmp/py.out" "$PY" py_echo_server.py --port 0 --quiet || exit 1
+start_server node_tuned "$tmp/node2.out" "$NODE" ws_echo_server.mjs --port 0 --quiet --protocols chat \
+  --deflate '{"serverNoContextTakeover":true,"serverMaxWindowBits":10,"threshold":0}' || exit 1
 
 run "node-client/node-server" "$NODE" ws_client.mjs --url "ws://127.0.0.1:$node_port/"
 run "node-client/python-server" "$NODE" ws_client.mjs --url "ws://127.0.0.1:$py_port/"
@@ -53,6 +63,5 @@ if ((chromium)); then
   run "chromium/node-server" "$NODE" chromium_client.mjs --url "ws://127.0.0.1:$node_port/"
   run "chromium/python-server" "$NODE" chromium_client.mjs --url "ws://127.0.0.1:$py_port/"
 fi
-rm -rf "$tmp"
 echo "selftest: $passed passed, $failed failed"
 ((failed == 0))
