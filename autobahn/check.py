@@ -156,8 +156,10 @@ def main():
         print(f"REGRESSION {case_id} {field}: {have} (allowed {want})")
     for case_id, want, have in improvements:
         print(f"improved   {case_id}: {have} (expected {want}; tighten {args.expected})")
-    for case_id in unexpected:
-        print(f"note: case {case_id} is not in {args.expected}")
+    if unexpected:
+        # Not gated: a case the expectation file does not know yet (e.g. a new suite version).
+        shown = ", ".join(unexpected[:10]) + (" ..." if len(unexpected) > 10 else "")
+        print(f"note: {len(unexpected)} cases not in {args.expected}, not gated: {shown}")
     failed_cases = len({r[0] for r in regressions})
     print(f"{title}: {len(expected) - failed_cases} passed, {failed_cases} failed")
     return 1 if regressions else 0
