@@ -90,6 +90,11 @@ async def main(args):
     kwargs = {"max_size": MAX_SIZE, "ping_interval": None, "open_timeout": args.timeout}
     try:
         params = deflate_params(args.deflate)
+    except ValueError as err:
+        result["error"] = f"--deflate: {err}"
+        print(json.dumps(result), flush=True)
+        return 2
+    try:
         if params is None:
             kwargs["compression"] = None
         else:
