@@ -27,6 +27,16 @@ async fn our_client_vs_node_server_without_deflate() {
     suite::our_client_vs_peer_server_without_deflate(Peer::Node).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_client_offers_vs_our_server_every_deflate_case() {
+    suite::for_each_case(Peer::Node, suite::peer_client_offer_vs_our_server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_offers_vs_node_server_every_deflate_case() {
+    suite::for_each_case(Peer::Node, suite::our_client_offer_vs_peer_server).await;
+}
+
 /// The table the tests above run through is what its doc promises.
 #[test]
 fn the_table_covers_every_window_pair_and_flag_pairing() {

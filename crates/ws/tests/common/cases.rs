@@ -80,8 +80,9 @@ impl DeflateCase {
         params
     }
 
-    /// Node `ws` server options (`perMessageDeflate`) for this case.
-    pub fn node_server_options(&self) -> String {
+    /// Node `ws` `perMessageDeflate` options for this case (the same keys
+    /// configure its server's demands and its client's offer).
+    pub fn node_options(&self) -> String {
         serde_json::json!({
             "serverNoContextTakeover": self.server_no_context_takeover,
             "clientNoContextTakeover": self.client_no_context_takeover,
@@ -92,8 +93,9 @@ impl DeflateCase {
         .to_string()
     }
 
-    /// Python `websockets` `ServerPerMessageDeflateFactory` parameters for this case.
-    pub fn python_server_options(&self) -> String {
+    /// Python `websockets` `ServerPerMessageDeflateFactory` /
+    /// `ClientPerMessageDeflateFactory` parameters for this case.
+    pub fn python_options(&self) -> String {
         serde_json::json!({
             "server_no_context_takeover": self.server_no_context_takeover,
             "client_no_context_takeover": self.client_no_context_takeover,

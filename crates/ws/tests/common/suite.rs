@@ -20,10 +20,18 @@ const PEER_CONVERSATION_MESSAGES: usize = 12;
 const PARALLEL_CASES: usize = 4;
 
 /// The peer client's default `--deflate` (compression on, every message compressed).
-fn default_client_deflate(peer: Peer) -> &'static str {
+fn default_deflate(peer: Peer) -> &'static str {
     match peer {
         Peer::Node => r#"{"threshold":0}"#,
         Peer::Python => "{}",
+    }
+}
+
+/// The peer's `--deflate` options for `case`, for its server or its client.
+fn peer_options(peer: Peer, case: &DeflateCase) -> String {
+    match peer {
+        Peer::Node => case.node_options(),
+        Peer::Python => case.python_options(),
     }
 }
 
@@ -39,7 +47,7 @@ fn bye() -> CloseFrame {
 pub async fn peer_client_vs_our_server(peer: Peer, case: DeflateCase) {
     let label = format!("{peer:?} client vs our server, {case:?}");
     let mut server = EchoServer::start(Some(case.our_server_config())).await;
-    let report = run_client(peer, &server.url("/echo"), default_client_deflate(peer)).await;
+    let report = run_client(peer, &server.url("/echo"), default_deflate(peer)).await;
     if peer == Peer::Python && case.client_max_window_bits == 8 {
         // The RFC 7692 minimum, which we grant as configured: this peer refuses it.
         let error = report.json["error"].as_str().unwrap_or_default();
@@ -77,7 +85,7 @@ pub async fn peer_client_vs_our_server(peer: Peer, case: DeflateCase) {
 /// Our server without compression: the peer offers deflate and gets none.
 pub async fn peer_client_vs_our_server_without_deflate(peer: Peer) {
     let mut server = EchoServer::start(None).await;
-    let report = run_client(peer, &server.url("/"), default_client_deflate(peer)).await;
+    let report = run_client(peer, &server.url("/"), default_deflate(peer)).await;
     report.assert_ok_with_our_close_echo(4000);
     assert_eq!(
         report.extensions(),
@@ -97,10 +105,7 @@ pub async fn our_client_vs_peer_server(peer: Peer, case: DeflateCase) {
         // 8-bit server window is covered against Node `ws`.
         return;
     }
-    let options = match peer {
-        Peer::Node => case.node_server_options(),
-        Peer::Python => case.python_server_options(),
-    };
+    let options = peer_options(peer, &case);
     let label = format!("our client vs {peer:?} server, {case:?}");
     let mut server = PeerServer::start(peer, &options).await;
     let side = conversation::run(
@@ -125,6 +130,67 @@ pub async fn our_client_vs_peer_server(peer: Peer, case: DeflateCase) {
         conversation::messages().len(),
         "{label}: {closed}"
     );
+}
+
+/// The mirror of [`peer_client_vs_our_server`]: the peer's client offers what
+/// `case` asks for, and our server, with the default configuration, grants it.
+pub async fn peer_client_offer_vs_our_server(peer: Peer, case: DeflateCase) {
+    if peer == Peer::Python && case.client_max_window_bits == 8 {
+        // websockets cannot offer it (see above); covered against Node `ws`.
+        return;
+    }
+    let label = format!("{peer:?} client offering {case:?} vs our server");
+    let mut server = EchoServer::start(Some(DeflateConfig::default())).await;
+    let report = run_client(peer, &server.url("/"), &peer_options(peer, &case)).await;
+    // BUG: our server drops `server_max_window_bits` from its answer when the
+    // offer asked for 15 (DeflateParams::response_header only writes values
+    // below 15). RFC 7692 §7.1.2.1: a server accepting an offer with this
+    // parameter "MUST include the server_max_window_bits extension parameter in
+    // the extension negotiation response". Node `ws` lets it pass; Python
+    // `websockets` fails the connection ("Unsupported extension").
+    assert!(
+        report.extensions().contains("server_max_window_bits="),
+        "{label}: the offer carried server_max_window_bits, the answer must too: {:?} (peer error {:?})",
+        report.extensions(),
+        report.json.get("error")
+    );
+    report.assert_ok_with_our_close_echo(4000);
+    assert_eq!(
+        normalize_extensions(report.extensions()),
+        case.expected_params(),
+        "{label}: the extension the peer saw: {:?}",
+        report.extensions()
+    );
+    let side = server.next_report().await;
+    assert!(side.compressed, "{label}: {side:?}");
+    assert_eq!(side.error, None, "{label}");
+}
+
+/// The mirror of [`our_client_vs_peer_server`]: our client offers what `case`
+/// asks for, and the peer's server, with its default options, grants it.
+pub async fn our_client_offer_vs_peer_server(peer: Peer, case: DeflateCase) {
+    let label = format!("our client offering {case:?} vs {peer:?} server");
+    let mut server = PeerServer::start(peer, default_deflate(peer)).await;
+    let offer = Some(case.our_server_config());
+    let side = conversation::run(&server.url("/"), offer, "duplex bye", &label).await;
+    if peer == Peer::Python && case.server_max_window_bits == 8 {
+        // websockets cannot compress with 8 bits, so it declines the offer, and we
+        // make no fallback offer: the conversation runs uncompressed.
+        assert!(
+            !side.compressed && side.extensions.is_empty(),
+            "{label}: {side:?}"
+        );
+        return;
+    }
+    assert!(side.compressed, "{label}: not compressed: {side:?}");
+    assert_eq!(
+        normalize_extensions(&side.extensions),
+        case.expected_params(),
+        "{label}: the extension we got: {:?}",
+        side.extensions
+    );
+    let closed = server.next_closed().await;
+    assert_eq!(closed["code"], 4000, "{label}: {closed}");
 }
 
 /// Our client offers deflate to a peer server that has it off: no compression.
