@@ -2,9 +2,8 @@
 //! (pieces cut code points in two, as frame and read boundaries do), against
 //! `std::str::from_utf8` and the `simdutf8` crate.
 //!
-//! `simdutf8` is a bench-only dependency: these figures decide whether adopting it
-//! in `Utf8Validator` pays. `simd_validator` below is the validator's algorithm with
-//! `simdutf8::compat` swapped in for `std`, i.e. exactly what the switch would ship.
+//! The validator runs on `simdutf8::compat`; the bare `simdutf8` rows show what the
+//! piecewise carry-over costs on top, the `std` row what the switch to it bought.
 
 #![expect(
     missing_docs,
@@ -35,48 +34,6 @@ fn text(sample: &str) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// The validator's carry-over logic over `simdutf8::compat`, to measure the switch
-/// before making it.
-#[derive(Default)]
-struct SimdValidator {
-    partial: [u8; 4],
-    partial_len: usize,
-}
-
-impl SimdValidator {
-    fn feed(&mut self, mut input: &[u8]) -> Result<(), ()> {
-        if self.partial_len > 0 {
-            let want = match self.partial[0] {
-                0xC0..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                _ => 4,
-            };
-            let take = (want - self.partial_len).min(input.len());
-            self.partial[self.partial_len..self.partial_len + take].copy_from_slice(&input[..take]);
-            let filled = self.partial_len + take;
-            match simdutf8::compat::from_utf8(&self.partial[..filled]) {
-                Ok(_) => self.partial_len = 0,
-                Err(e) if e.error_len().is_none() => {
-                    self.partial_len = filled;
-                    return Ok(());
-                }
-                Err(_) => return Err(()),
-            }
-            input = &input[take..];
-        }
-        match simdutf8::compat::from_utf8(input) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_none() => {
-                let tail = &input[e.valid_up_to()..];
-                self.partial[..tail.len()].copy_from_slice(tail);
-                self.partial_len = tail.len();
-                Ok(())
-            }
-            Err(_) => Err(()),
-        }
-    }
-}
-
 fn bench_text(group: &mut BenchmarkGroup<'_, WallTime>, bytes: &[u8]) {
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("validator_whole", |b| {
@@ -103,15 +60,6 @@ fn bench_text(group: &mut BenchmarkGroup<'_, WallTime>, bytes: &[u8]) {
     });
     group.bench_function("simdutf8_compat", |b| {
         b.iter(|| simdutf8::compat::from_utf8(black_box(bytes)).unwrap());
-    });
-    group.bench_function("simd_validator_1KiB_pieces", |b| {
-        b.iter(|| {
-            let mut v = SimdValidator::default();
-            for piece in black_box(bytes).chunks(PIECE) {
-                v.feed(piece).unwrap();
-            }
-            assert_eq!(v.partial_len, 0);
-        });
     });
 }
 
