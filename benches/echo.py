@@ -158,20 +158,24 @@ def main():
                     help="names from the built-in tables; ones a scenario lacks are skipped")
     ap.add_argument("--server", action="append", default=[], metavar="NAME=CMD",
                     help="add or replace a server for plain scenarios ({port} is filled in)")
+    ap.add_argument("--deflate-server", action="append", default=[], metavar="NAME=CMD",
+                    help="the same for the permessage-deflate scenarios")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--raw", help="also append every run as a JSON line to this file")
     args = ap.parse_args()
 
     load_cmd = os.environ.get("ECHO_LOAD", f"{REL}/duplex bench ws-echo")
-    plain = dict(PLAIN_SERVERS)
-    for spec in args.server:
-        name, _, cmd = spec.partition("=")
-        plain[name] = cmd
-    wanted = args.servers.split(",") + [s.partition("=")[0] for s in args.server]
+    plain, deflate = dict(PLAIN_SERVERS), dict(DEFLATE_SERVERS)
+    for into, specs in ((plain, args.server), (deflate, args.deflate_server)):
+        for spec in specs:
+            name, _, cmd = spec.partition("=")
+            into[name] = cmd
+    extra = [s.partition("=")[0] for s in args.server + args.deflate_server]
+    wanted = args.servers.split(",") + extra
 
     for scenario in args.scenarios.split(","):
-        servers = DEFLATE_SERVERS if SCENARIOS[scenario][3] else plain
+        servers = deflate if SCENARIOS[scenario][3] else plain
         names = [n for n in dict.fromkeys(wanted) if n in servers]
         rows = []
         # Round-robin, not server after server: load from other tenants of the
