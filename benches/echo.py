@@ -37,7 +37,7 @@ PLAIN_SERVERS = {
     "node-ws": "node interop/ws_echo_server.mjs --port {port} --deflate false --quiet",
 }
 DEFLATE_SERVERS = {
-    "duplex": f"{REL}/duplex echo --addr 127.0.0.1:{{port}} --deflate",
+    "duplex": f"{REL}/duplex echo --addr 127.0.0.1:{{port}}",
     "node-ws": "node interop/ws_echo_server.mjs --port {port} --quiet",
 }
 
