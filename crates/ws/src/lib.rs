@@ -1,7 +1,38 @@
 //! WebSocket (RFC 6455 with permessage-deflate, RFC 7692) on tokio: server and client.
 //!
 //! The protocol itself lives in the sans-IO crate `duplex-ws-proto`; this crate
-//! drives it over any `AsyncRead + AsyncWrite` stream.
+//! drives it over any `AsyncRead + AsyncWrite` stream: a `TcpStream`, a TLS stream,
+//! or hyper's upgraded connection ([`upgrade`]).
+//!
+//! An echo server and a client talking to it:
+//!
+//! ```
+//! use duplex_ws::{DeflateConfig, Message, ServerConfig, ServerHandshake, accept_with, connect};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let url = format!("ws://{}", listener.local_addr()?);
+//! let server = ServerConfig::default()
+//!     .handshake(ServerHandshake::new().deflate(Some(DeflateConfig::default())));
+//! tokio::spawn(async move {
+//!     let (stream, _) = listener.accept().await?;
+//!     let mut ws = accept_with(stream, &server).await?;
+//!     while let Some(Ok(message)) = ws.recv().await {
+//!         if message.is_data() {
+//!             ws.feed(message).await?; // written when `recv` next waits
+//!         }
+//!     }
+//!     Ok::<_, duplex_ws::Error>(())
+//! });
+//!
+//! let (mut client, _response) = connect(&url).await?;
+//! client.send(Message::text("hello")).await?;
+//! assert_eq!(client.recv().await.transpose()?, Some(Message::text("hello")));
+//! client.close(None).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod accept;
 mod connect;

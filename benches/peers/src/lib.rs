@@ -1,0 +1,26 @@
+//! Echo servers of the WebSocket libraries `duplex` is measured against, written as a
+//! typical user of each library would write them, plus a stand-in load generator used
+//! only to validate `benches/echo.py` until `duplex bench ws-echo` exists.
+//!
+//! Every server runs on a current-thread tokio runtime: the harness pins each server
+//! to one core, and a multi-thread runtime would only add work-stealing overhead
+//! there, so all peers (and ours) are compared on the same single-threaded footing.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+/// Command line shared by the echo servers.
+#[derive(Debug, Parser)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9001")]
+    pub addr: SocketAddr,
+}
+
+/// The runtime every server here runs on: one thread, I/O and timers enabled.
+pub fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
