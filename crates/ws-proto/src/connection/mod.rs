@@ -229,9 +229,9 @@ impl Connection {
             Message::Close(frame) => {
                 if self.state == State::Open {
                     // RFC 6455 §5.5.1: the endpoint MUST send a Close frame in
-                    // response; echoing the received status code is customary.
-                    let echo = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
-                    writer::close(self.role, echo.as_ref(), out);
+                    // response; echoing the received status code is customary, and
+                    // Node `ws` and Python `websockets` echo the reason as well.
+                    writer::close(self.role, frame.as_ref(), out);
                 }
                 self.state = State::Closed;
             }

@@ -192,13 +192,31 @@ impl DeflateParams {
         offers: impl IntoIterator<Item = &'a str>,
         config: &DeflateConfig,
     ) -> Option<DeflateParams> {
-        offers
+        Self::negotiate_response(offers, config).map(|(params, _)| params)
+    }
+
+    /// Server side: like [`negotiate`](Self::negotiate), with the response value
+    /// for the offer that was accepted.
+    ///
+    /// RFC 7692 §7.1.2.1: when the offer carried `server_max_window_bits`, the
+    /// response MUST carry it too, even at 15 (where [`response_header`] alone
+    /// would leave it implied); strict clients such as Python's `websockets` fail
+    /// the connection otherwise.
+    ///
+    /// [`response_header`]: Self::response_header
+    pub fn negotiate_response<'a>(
+        offers: impl IntoIterator<Item = &'a str>,
+        config: &DeflateConfig,
+    ) -> Option<(DeflateParams, String)> {
+        let offer = offers
             .into_iter()
             .flat_map(parse_list)
             .filter_map(Result::ok)
             .filter(|extension| extension.name.eq_ignore_ascii_case(NAME))
-            .find_map(|extension| Element::parse(&extension, Side::Offer).ok())
-            .map(|offer| DeflateParams::resolve_offer(&offer, config))
+            .find_map(|extension| Element::parse(&extension, Side::Offer).ok())?;
+        let params = DeflateParams::resolve_offer(&offer, config);
+        let state_server_bits = offer.server_max_window_bits.is_some();
+        Some((params, params.header(state_server_bits)))
     }
 
     fn resolve_offer(offer: &Element, config: &DeflateConfig) -> DeflateParams {
@@ -228,6 +246,10 @@ impl DeflateParams {
     /// the parameter's absence (RFC 7692 §7.1.2). A client limit below 15 arises only
     /// from an offer that carried `client_max_window_bits`, so it is always allowed.
     pub fn response_header(&self) -> String {
+        self.header(false)
+    }
+
+    fn header(&self, state_server_bits: bool) -> String {
         let mut header = String::from(NAME);
         if self.server_no_context_takeover {
             header.push_str("; server_no_context_takeover");
@@ -235,7 +257,7 @@ impl DeflateParams {
         if self.client_no_context_takeover {
             header.push_str("; client_no_context_takeover");
         }
-        if self.server_max_window_bits < MAX_WINDOW_BITS {
+        if state_server_bits || self.server_max_window_bits < MAX_WINDOW_BITS {
             header.push_str(&format!(
                 "; server_max_window_bits={}",
                 self.server_max_window_bits

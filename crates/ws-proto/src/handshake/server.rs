@@ -124,7 +124,7 @@ impl ServerHandshake {
             let offers = elements
                 .into_iter()
                 .filter(|e| extension_name(e).eq_ignore_ascii_case("permessage-deflate"));
-            DeflateParams::negotiate(offers, config)
+            DeflateParams::negotiate_response(offers, config)
         });
 
         let mut response = http::Response::new(());
@@ -140,16 +140,13 @@ impl ServerHandshake {
                 header_value(protocol.clone())?,
             );
         }
-        if let Some(params) = &deflate {
-            headers.insert(
-                header::SEC_WEBSOCKET_EXTENSIONS,
-                header_value(params.response_header())?,
-            );
+        if let Some((_, answer)) = &deflate {
+            headers.insert(header::SEC_WEBSOCKET_EXTENSIONS, header_value(answer.clone())?);
         }
         Ok(Accepted {
             response,
             protocol,
-            deflate,
+            deflate: deflate.map(|(params, _)| params),
         })
     }
 

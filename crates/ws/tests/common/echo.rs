@@ -10,10 +10,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// The reason our library puts in the close frame it answers a peer's close
-/// with: the code is echoed, the reason is not (duplex-ws-proto
-/// `connection/mod.rs`, RFC 6455 §5.5.1 only calls echoing the code customary).
-/// Node `ws` and Python `websockets` echo both.
-pub const OUR_CLOSE_ECHO_REASON: &str = "";
+/// with: the peer's own (code and reason are echoed, as Node `ws` and Python
+/// `websockets` do). The peers' conversation closes with this reason.
+pub const OUR_CLOSE_ECHO_REASON: &str = "duplex bye";
 
 /// What our server saw of one connection, reported when it ends.
 #[derive(Debug)]

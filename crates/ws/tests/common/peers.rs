@@ -140,17 +140,6 @@ impl ClientReport {
         self.assert_checks(|_| false);
     }
 
-    /// As [`ClientReport::assert_ok`] for a conversation with our server, which
-    /// echoes a close frame's code but not its reason (see
-    /// [`OUR_CLOSE_ECHO_REASON`](super::echo::OUR_CLOSE_ECHO_REASON)): the peer's
-    /// `close-echo` check may fail only by seeing exactly that.
-    pub fn assert_ok_with_our_close_echo(&self, code: u16) {
-        let ours = format!("code={code} reason={}", super::echo::OUR_CLOSE_ECHO_REASON);
-        self.assert_checks(|check| {
-            check["name"] == "close-echo" && check["detail"] == ours.as_str()
-        });
-    }
-
     fn assert_checks(&self, excused: impl Fn(&Value) -> bool) {
         let failed: Vec<&Value> = self.json["checks"]
             .as_array()

@@ -58,7 +58,7 @@ pub async fn peer_client_vs_our_server(peer: Peer, case: DeflateCase) {
         );
         return;
     }
-    report.assert_ok_with_our_close_echo(4000);
+    report.assert_ok();
     assert_eq!(
         normalize_extensions(report.extensions()),
         case.expected_params(),
@@ -86,7 +86,7 @@ pub async fn peer_client_vs_our_server(peer: Peer, case: DeflateCase) {
 pub async fn peer_client_vs_our_server_without_deflate(peer: Peer) {
     let mut server = EchoServer::start(None).await;
     let report = run_client(peer, &server.url("/"), default_deflate(peer)).await;
-    report.assert_ok_with_our_close_echo(4000);
+    report.assert_ok();
     assert_eq!(
         report.extensions(),
         "",
@@ -154,7 +154,7 @@ pub async fn peer_client_offer_vs_our_server(peer: Peer, case: DeflateCase) {
         report.extensions(),
         report.json.get("error")
     );
-    report.assert_ok_with_our_close_echo(4000);
+    report.assert_ok();
     assert_eq!(
         normalize_extensions(report.extensions()),
         case.expected_params(),
