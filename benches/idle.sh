@@ -16,7 +16,8 @@
 #
 # Environment: N (10000), HOLD seconds (5), DEFLATE (0/1: offer permessage-deflate),
 # NO_TAKEOVER (0/1: with DEFLATE, offer no context takeover both ways), MESSAGE (0/1:
-# one text echo per connection before idling), SERVER_CMD, LABEL, DUPLEX (the duplex
+# one text echo per connection before idling), CONCURRENCY (200: handshakes in flight),
+# SERVER_CMD, LABEL, DUPLEX (the duplex
 # binary used as the load generator).
 #
 # Row: | server | deflate | message | n | base KiB | held KiB | bytes/conn | after close KiB |
@@ -29,6 +30,7 @@ HOLD=${HOLD:-5}
 DEFLATE=${DEFLATE:-0}
 NO_TAKEOVER=${NO_TAKEOVER:-0}
 MESSAGE=${MESSAGE:-0}
+CONCURRENCY=${CONCURRENCY:-200}
 DUPLEX=${DUPLEX:-target/release/duplex}
 SERVER_CMD=${SERVER_CMD:-"$DUPLEX echo --addr 127.0.0.1:0"}
 LABEL=${LABEL:-duplex}
@@ -90,7 +92,7 @@ base=$(rss_kib "$server_pid")
 
 mkfifo "$work/load.out"
 taskset -c 1 "$DUPLEX" bench ws-idle --url "$url" --connections "$N" --hold "$HOLD" \
-    "${offer[@]}" --json >"$work/load.out" 2>"$work/load.err" &
+    --concurrency "$CONCURRENCY" "${offer[@]}" --json >"$work/load.out" 2>"$work/load.err" &
 load_pid=$!
 
 held=""
