@@ -73,7 +73,9 @@ pub struct Connection {
     config: Config,
     state: State,
     reader: Reader,
-    deflate: Option<DeflateCodec>,
+    /// Boxed: most connections never compress, and an idle connection should not
+    /// carry the codec's few hundred bytes inline.
+    deflate: Option<Box<DeflateCodec>>,
     /// Reused scratch space for compressing outgoing messages.
     scratch: BytesMut,
 }
@@ -93,7 +95,7 @@ impl Connection {
 
     /// Enables permessage-deflate with the codec built from the negotiated parameters.
     pub fn with_deflate(mut self, codec: DeflateCodec) -> Self {
-        self.deflate = Some(codec);
+        self.deflate = Some(Box::new(codec));
         self
     }
 
@@ -139,7 +141,7 @@ impl Connection {
         }
         match self
             .reader
-            .read(input, self.role, &self.config, self.deflate.as_mut())
+            .read(input, self.role, &self.config, self.deflate.as_deref_mut())
         {
             Ok(Some(message)) => Ok(Some(self.on_message(message, out))),
             Ok(None) => Ok(None),

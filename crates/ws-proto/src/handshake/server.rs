@@ -141,7 +141,10 @@ impl ServerHandshake {
             );
         }
         if let Some((_, answer)) = &deflate {
-            headers.insert(header::SEC_WEBSOCKET_EXTENSIONS, header_value(answer.clone())?);
+            headers.insert(
+                header::SEC_WEBSOCKET_EXTENSIONS,
+                header_value(answer.clone())?,
+            );
         }
         Ok(Accepted {
             response,
