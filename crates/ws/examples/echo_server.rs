@@ -28,7 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             let mut socket = match accept_with(stream, &server).await {
                 Ok(socket) => socket,
-                Err(error) => return eprintln!("{peer}: handshake failed: {error}"),
+                Err(error) => {
+                    eprintln!("{peer}: handshake failed: {error}");
+                    return;
+                }
             };
             // `recv` answers pings and the close handshake by itself, and returns
             // `None` once the connection is over.
@@ -42,7 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         }
                     }
                     Ok(_) => {}
-                    Err(error) => return eprintln!("{peer}: {error}"),
+                    // The connection failed (the close frame with the reason is
+                    // already sent); the next `recv` would return `None`.
+                    Err(error) => {
+                        eprintln!("{peer}: {error}");
+                        break;
+                    }
                 }
             }
         });
