@@ -9,8 +9,7 @@ shared 2-core machine it is stable to about 15 %, where messages/s swings 2x.
 The load generator is any command that takes
     --url URL --connections C --size BYTES --in-flight K --duration SECS [--deflate] --json
 and prints one JSON object with at least "messages" (echoes received in the window)
-and "seconds". Default: `duplex bench ws-echo`; set ECHO_LOAD to replace it, e.g.
-    ECHO_LOAD=target/release/standin_load benches/echo.py --servers tungstenite,fastwebsockets
+and "seconds". Default: `duplex bench ws-echo`; set ECHO_LOAD to replace it.
 
 Run from the repository root after `cargo build --release --workspace`.
 """
