@@ -26,7 +26,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use common::echo::{ServerSide, echo};
+use common::echo::{ServerSide, serve};
 
 const TRUSTED_ORIGIN: &str = "https://app.example";
 const REFUSAL: &str = "origin not allowed";
@@ -79,18 +79,7 @@ async fn handle(
     match upgrade(&mut request, &server) {
         Ok((response, pending)) => {
             tokio::spawn(async move {
-                let report = match pending.await {
-                    Ok(mut socket) => {
-                        let compressed = socket.connection().is_compressed();
-                        echo(&mut socket, compressed).await
-                    }
-                    Err(error) => ServerSide {
-                        compressed: false,
-                        messages: 0,
-                        close: None,
-                        error: Some(format!("upgrade: {error}")),
-                    },
-                };
+                let report = serve(pending.await, "upgrade").await;
                 let _ = reports.send(report);
             });
             Ok(response.map(|()| Full::default()))

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
-use common::echo::{ServerSide, echo};
+use common::echo::{ServerSide, serve};
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -58,18 +58,7 @@ async fn start_wss() -> (
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                let report = match duplex_ws::accept_with(tls, &server).await {
-                    Ok(mut socket) => {
-                        let compressed = socket.connection().is_compressed();
-                        echo(&mut socket, compressed).await
-                    }
-                    Err(error) => ServerSide {
-                        compressed: false,
-                        messages: 0,
-                        close: None,
-                        error: Some(error.to_string()),
-                    },
-                };
+                let report = serve(duplex_ws::accept_with(tls, &server).await, "handshake").await;
                 let _ = tx.send(report);
             });
         }

@@ -62,18 +62,7 @@ impl EchoServer {
                 let (server, tx) = (server.clone(), tx.clone());
                 tokio::spawn(async move {
                     let _ = stream.set_nodelay(true);
-                    let report = match accept_with(stream, &server).await {
-                        Ok(mut socket) => {
-                            let compressed = socket.connection().is_compressed();
-                            echo(&mut socket, compressed).await
-                        }
-                        Err(error) => ServerSide {
-                            compressed: false,
-                            messages: 0,
-                            close: None,
-                            error: Some(format!("handshake: {error}")),
-                        },
-                    };
+                    let report = serve(accept_with(stream, &server).await, "handshake").await;
                     let _ = tx.send(report);
                 });
             }
@@ -98,7 +87,30 @@ impl EchoServer {
     }
 }
 
-/// Echoes until the connection ends; public so other tests (hyper, TLS) echo the same way.
+/// Echoes on an accepted connection until it ends, or reports why the handshake
+/// (named by `stage`) failed; public so other tests (hyper, TLS) serve the same way.
+pub async fn serve<S>(
+    accepted: Result<duplex_ws::WebSocket<S>, duplex_ws::Error>,
+    stage: &str,
+) -> ServerSide
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match accepted {
+        Ok(mut socket) => {
+            let compressed = socket.connection().is_compressed();
+            echo(&mut socket, compressed).await
+        }
+        Err(error) => ServerSide {
+            compressed: false,
+            messages: 0,
+            close: None,
+            error: Some(format!("{stage}: {error}")),
+        },
+    }
+}
+
+/// Echoes until the connection ends.
 pub async fn echo<S>(socket: &mut duplex_ws::WebSocket<S>, compressed: bool) -> ServerSide
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
