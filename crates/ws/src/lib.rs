@@ -37,6 +37,7 @@
 mod accept;
 mod connect;
 mod error;
+mod outbox;
 mod socket;
 mod split;
 mod stream;

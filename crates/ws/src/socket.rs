@@ -5,12 +5,13 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use duplex_ws_proto::{CloseFrame, Config, Connection, Message, PreparedMessage, Role, State};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
 use crate::error::Error;
+use crate::outbox::Outbox;
 use crate::wake::{Side, WriteWaker};
 
 /// Smallest read: enough for many small frames per system call.
@@ -36,7 +37,7 @@ pub struct WebSocket<S> {
     io: S,
     conn: Connection,
     read_buf: BytesMut,
-    write_buf: BytesMut,
+    outbox: Outbox,
     protocol: Option<String>,
     close_timer: Option<Pin<Box<Sleep>>>,
     write_waker: WriteWaker,
@@ -62,7 +63,7 @@ where
             io,
             conn,
             read_buf: leftover,
-            write_buf: BytesMut::new(),
+            outbox: Outbox::default(),
             protocol: None,
             close_timer: None,
             write_waker: WriteWaker::default(),
@@ -125,7 +126,7 @@ where
         let frame = frame.unwrap_or_else(|| CloseFrame::new(1000, ""));
         if self.conn.state() == State::Open {
             self.conn
-                .send(&Message::Close(Some(frame)), &mut self.write_buf)?;
+                .send(&Message::Close(Some(frame)), self.outbox.buf())?;
         }
         while let Some(item) = self.recv().await {
             item?;
@@ -156,7 +157,7 @@ where
 
     /// Bytes queued for writing.
     pub fn queued_bytes(&self) -> usize {
-        self.write_buf.len()
+        self.outbox.len()
     }
 
     /// Polls for the next message (the body of [`recv`](WebSocket::recv)).
@@ -174,7 +175,7 @@ where
                     Poll::Ready(Ok(())) => {}
                 }
             }
-            match self.conn.read(&mut self.read_buf, &mut self.write_buf) {
+            match self.conn.read(&mut self.read_buf, self.outbox.buf()) {
                 Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
                 Ok(None) => {}
                 Err(error) => self.failure = Some(error.into()),
@@ -233,36 +234,34 @@ where
 
     /// Queues a message without waiting (the `Sink::start_send` step).
     pub fn start_send(&mut self, message: &Message) -> Result<(), Error> {
-        self.conn
-            .send(message, &mut self.write_buf)
-            .map_err(closed_or)
+        let shared = self
+            .conn
+            .send_shared(message, self.outbox.buf())
+            .map_err(closed_or)?;
+        if let Some(payload) = shared {
+            self.outbox.push_shared(payload);
+        }
+        Ok(())
     }
 
     /// Queues a pre-framed message without waiting.
     pub fn start_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
         self.conn
-            .send_prepared(message, &mut self.write_buf)
+            .send_prepared(message, self.outbox.buf())
             .map_err(closed_or)
     }
 
     fn over_high_water(&self) -> bool {
-        self.write_buf.len() >= self.conn.config().write_buffer_high_water
+        self.outbox.len() >= self.conn.config().write_buffer_high_water
     }
 
     fn poll_write_buf(&mut self, cx: &mut Context<'_>, side: Side) -> Poll<io::Result<()>> {
-        if self.write_buf.is_empty() {
+        if self.outbox.is_empty() {
             return Poll::Ready(Ok(()));
         }
         let waker = self.write_waker.register(side, cx.waker());
-        let mut cx = Context::from_waker(waker);
-        while !self.write_buf.is_empty() {
-            let written = ready!(Pin::new(&mut self.io).poll_write(&mut cx, &self.write_buf))?;
-            if written == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            self.write_buf.advance(written);
-        }
-        Poll::Ready(Ok(()))
+        self.outbox
+            .poll_write(Pin::new(&mut self.io), &mut Context::from_waker(waker))
     }
 
     /// After the close handshake or a failure: send what is queued (the close frame),
@@ -323,7 +322,7 @@ where
         self.ended = true;
         self.close_timer = None;
         self.read_buf = BytesMut::new();
-        self.write_buf = BytesMut::new();
+        self.outbox.clear();
         Poll::Ready(error.map(Err))
     }
 
@@ -331,9 +330,7 @@ where
         if self.read_buf.is_empty() {
             self.read_buf = BytesMut::new();
         }
-        if self.write_buf.is_empty() {
-            self.write_buf = BytesMut::new();
-        }
+        self.outbox.release_if_empty();
     }
 }
 
@@ -381,7 +378,7 @@ where
         if this.conn.state() == State::Open {
             this.conn.send(
                 &Message::Close(Some(CloseFrame::new(1000, ""))),
-                &mut this.write_buf,
+                this.outbox.buf(),
             )?;
         }
         this.poll_flush_all(cx)

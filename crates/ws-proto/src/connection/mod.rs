@@ -20,7 +20,7 @@
 mod reader;
 mod writer;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::close::CloseFrame;
 use crate::config::Config;
@@ -31,6 +31,10 @@ use crate::prepared::PreparedMessage;
 use crate::role::Role;
 
 use reader::Reader;
+
+/// Payloads from this size on are worth a vectored write instead of a copy into
+/// the output buffer (see [`Connection::send_shared`]).
+pub const SHARED_PAYLOAD_MIN: usize = 16 << 10;
 
 /// Where the close handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +171,38 @@ impl Connection {
                 writer::control(self.role, crate::frame::OpCode::Pong, data, out)
             }
         }
+    }
+
+    /// Like [`send`](Self::send), without copying a large payload: when a server
+    /// sends a data message of at least [`SHARED_PAYLOAD_MIN`] bytes that goes out
+    /// as it is (no compression, no fragmentation; servers never mask), only the
+    /// frame header is appended to `out` and the payload is returned, to be written
+    /// right after everything in `out` (a vectored write). Otherwise this is `send`
+    /// and returns `None`.
+    pub fn send_shared(
+        &mut self,
+        message: &Message,
+        out: &mut BytesMut,
+    ) -> Result<Option<Bytes>, Error> {
+        let (text, payload) = match message {
+            Message::Text(text) => (true, text.as_bytes()),
+            Message::Binary(data) => (false, data),
+            _ => return self.send(message, out).map(|()| None),
+        };
+        let len = payload.len();
+        let as_is = self.role == Role::Server
+            && self.state.can_send()
+            && len >= SHARED_PAYLOAD_MIN
+            && self.config.fragment_size.is_none_or(|size| len <= size)
+            && !self
+                .deflate
+                .as_ref()
+                .is_some_and(|codec| codec.should_compress(len));
+        if !as_is {
+            return self.send(message, out).map(|()| None);
+        }
+        writer::server_data_header(text, len, out);
+        Ok(Some(payload.clone()))
     }
 
     /// Appends a message encoded once for many connections. A server copies the shared

@@ -3,6 +3,7 @@
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 
+use super::SHARED_PAYLOAD_MIN;
 use super::*;
 use crate::close::CloseCode;
 use crate::frame::{FrameHeader, OpCode};
@@ -416,4 +417,37 @@ proptest! {
             while let Ok(Some(_)) = conn.read(&mut input, &mut out) {}
         }
     }
+}
+
+#[test]
+fn large_server_payloads_are_shared_not_copied() {
+    let payload = Bytes::from(vec![5u8; SHARED_PAYLOAD_MIN]);
+    let mut conn = Connection::new(Role::Server, Config::default());
+    let mut out = BytesMut::new();
+    let shared = conn
+        .send_shared(&Message::Binary(payload.clone()), &mut out)
+        .unwrap();
+    assert_eq!(
+        shared.as_ref().map(|b| b.as_ptr()),
+        Some(payload.as_ptr()),
+        "same bytes, no copy"
+    );
+    let mut wire = out.to_vec();
+    wire.extend_from_slice(&payload);
+    let mut direct = BytesMut::new();
+    conn.send(&Message::Binary(payload), &mut direct).unwrap();
+    assert_eq!(
+        wire,
+        direct.to_vec(),
+        "header + payload is the frame `send` writes"
+    );
+    // Small payloads, clients (which mask) and fragmented sends are written as usual.
+    let small = Message::binary(vec![1u8; 10]);
+    assert_eq!(conn.send_shared(&small, &mut out), Ok(None));
+    let mut client = Connection::new(Role::Client, Config::default());
+    let big = Message::binary(vec![1u8; SHARED_PAYLOAD_MIN]);
+    assert_eq!(client.send_shared(&big, &mut out), Ok(None));
+    let mut fragmenting =
+        Connection::new(Role::Server, Config::default().fragment_size(Some(1000)));
+    assert_eq!(fragmenting.send_shared(&big, &mut out), Ok(None));
 }

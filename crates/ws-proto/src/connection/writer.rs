@@ -40,6 +40,21 @@ pub(super) fn frame(
     }
 }
 
+/// Appends the header of an unmasked, unfragmented, uncompressed data frame whose
+/// payload the caller sends itself, right after (a server's zero-copy path).
+pub(super) fn server_data_header(text: bool, len: usize, out: &mut BytesMut) {
+    let header = FrameHeader {
+        fin: true,
+        rsv1: false,
+        rsv2: false,
+        rsv3: false,
+        opcode: if text { OpCode::Text } else { OpCode::Binary },
+        mask: None,
+        payload_len: len as u64,
+    };
+    header.encode(out);
+}
+
 /// Appends a data message, split into frames of at most `fragment` payload bytes.
 /// RFC 7692 §6.1: only the first frame of a compressed message carries RSV1.
 pub(super) fn data(
