@@ -2,9 +2,8 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::connection::Connection;
+use crate::frame::{FrameHeader, OpCode};
 use crate::message::Message;
-use crate::role::Role;
 use crate::utf8::Utf8Bytes;
 
 /// A data message framed once, as a server sends it (unmasked, uncompressed), so a
@@ -22,22 +21,21 @@ pub struct PreparedMessage {
 impl PreparedMessage {
     /// A text message framed once.
     pub fn text(text: impl Into<Utf8Bytes>) -> Self {
-        Self::frame_once(Message::Text(text.into()))
+        let text = text.into();
+        let frame = server_frame(OpCode::Text, text.as_bytes());
+        PreparedMessage {
+            message: Message::Text(text),
+            frame,
+        }
     }
 
     /// A binary message framed once.
     pub fn binary(data: impl Into<Bytes>) -> Self {
-        Self::frame_once(Message::Binary(data.into()))
-    }
-
-    fn frame_once(message: Message) -> Self {
-        let mut out = BytesMut::new();
-        let mut connection = Connection::new(Role::Server, crate::Config::default());
-        // An open server connection without compression encodes any data message.
-        let _ = connection.send(&message, &mut out);
+        let data = data.into();
+        let frame = server_frame(OpCode::Binary, &data);
         PreparedMessage {
-            message,
-            frame: out.freeze(),
+            message: Message::Binary(data),
+            frame,
         }
     }
 
@@ -50,4 +48,21 @@ impl PreparedMessage {
     pub fn frame(&self) -> &Bytes {
         &self.frame
     }
+}
+
+/// One unfragmented, unmasked, uncompressed frame, as a server sends it.
+fn server_frame(opcode: OpCode, payload: &[u8]) -> Bytes {
+    let header = FrameHeader {
+        fin: true,
+        rsv1: false,
+        rsv2: false,
+        rsv3: false,
+        opcode,
+        mask: None,
+        payload_len: payload.len() as u64,
+    };
+    let mut out = BytesMut::with_capacity(header.encoded_len() + payload.len());
+    header.encode(&mut out);
+    out.extend_from_slice(payload);
+    out.freeze()
 }
