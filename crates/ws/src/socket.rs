@@ -246,9 +246,14 @@ where
 
     /// Queues a pre-framed message without waiting.
     pub fn start_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
-        self.conn
+        let shared = self
+            .conn
             .send_prepared(message, self.outbox.buf())
-            .map_err(closed_or)
+            .map_err(closed_or)?;
+        if let Some(frame) = shared {
+            self.outbox.push_shared(frame);
+        }
+        Ok(())
     }
 
     fn over_high_water(&self) -> bool {

@@ -205,22 +205,27 @@ impl Connection {
         Ok(Some(payload.clone()))
     }
 
-    /// Appends a message encoded once for many connections. A server copies the shared
-    /// frame as it is; a client must mask, so it encodes the payload itself.
+    /// Sends a message encoded once for many connections. A server shares the
+    /// frame: a large one (at least [`SHARED_PAYLOAD_MIN`] bytes) is returned to be
+    /// written by reference right after `out`, a small one is copied into `out`. A
+    /// client must mask, so it encodes the payload itself and returns `None`.
     pub fn send_prepared(
         &mut self,
         prepared: &PreparedMessage,
         out: &mut BytesMut,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<Bytes>, Error> {
         if !self.state.can_send() {
             return Err(Error::Closed);
         }
         match self.role {
+            Role::Server if prepared.frame().len() >= SHARED_PAYLOAD_MIN => {
+                Ok(Some(prepared.frame().clone()))
+            }
             Role::Server => {
                 out.extend_from_slice(prepared.frame());
-                Ok(())
+                Ok(None)
             }
-            Role::Client => self.send(prepared.message(), out),
+            Role::Client => self.send(prepared.message(), out).map(|()| None),
         }
     }
 

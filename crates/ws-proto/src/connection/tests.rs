@@ -451,3 +451,21 @@ fn large_server_payloads_are_shared_not_copied() {
         Connection::new(Role::Server, Config::default().fragment_size(Some(1000)));
     assert_eq!(fragmenting.send_shared(&big, &mut out), Ok(None));
 }
+
+#[test]
+fn large_prepared_frames_are_shared_by_servers() {
+    let prepared = PreparedMessage::binary(vec![3u8; SHARED_PAYLOAD_MIN]);
+    let mut conn = Connection::new(Role::Server, Config::default());
+    let mut out = BytesMut::new();
+    let shared = conn.send_prepared(&prepared, &mut out).unwrap();
+    assert_eq!(
+        shared.as_ref().map(|b| b.as_ptr()),
+        Some(prepared.frame().as_ptr())
+    );
+    assert!(out.is_empty(), "nothing copied");
+    let mut client = Connection::new(Role::Client, Config::default());
+    assert_eq!(client.send_prepared(&prepared, &mut out), Ok(None));
+    let (messages, error, _) = serve(Config::default(), &out);
+    assert_eq!(error, None);
+    assert_eq!(messages, vec![prepared.message().clone()]);
+}
