@@ -35,6 +35,17 @@ fn peer_options(peer: Peer, case: &DeflateCase) -> String {
     }
 }
 
+/// Our client compressed with exactly the parameters the case calls for.
+fn assert_negotiated(side: &conversation::ClientSide, case: &DeflateCase, label: &str) {
+    assert!(side.compressed, "{label}: not compressed: {side:?}");
+    assert_eq!(
+        normalize_extensions(&side.extensions),
+        case.expected_params(),
+        "{label}: the extension we got: {:?}",
+        side.extensions
+    );
+}
+
 fn bye() -> CloseFrame {
     CloseFrame::new(4000, "duplex bye")
 }
@@ -115,13 +126,7 @@ pub async fn our_client_vs_peer_server(peer: Peer, case: DeflateCase) {
         &label,
     )
     .await;
-    assert!(side.compressed, "{label}: not compressed: {side:?}");
-    assert_eq!(
-        normalize_extensions(&side.extensions),
-        case.expected_params(),
-        "{label}: the extension we got: {:?}",
-        side.extensions
-    );
+    assert_negotiated(&side, &case, &label);
     let closed = server.next_closed().await;
     assert_eq!(closed["code"], 4000, "{label}: {closed}");
     assert_eq!(closed["reason"], "duplex bye", "{label}: {closed}");
@@ -182,13 +187,7 @@ pub async fn our_client_offer_vs_peer_server(peer: Peer, case: DeflateCase) {
         );
         return;
     }
-    assert!(side.compressed, "{label}: not compressed: {side:?}");
-    assert_eq!(
-        normalize_extensions(&side.extensions),
-        case.expected_params(),
-        "{label}: the extension we got: {:?}",
-        side.extensions
-    );
+    assert_negotiated(&side, &case, &label);
     let closed = server.next_closed().await;
     assert_eq!(closed["code"], 4000, "{label}: {closed}");
 }
