@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Reference Engine.IO echo server on the official npm `engine.io`: the side-by-side peer of
+// `cargo run --example engineio_echo` in benchmarks, and the stand-in our test clients are checked
+// against. Same flags as the Rust example. Contract: interop/README.md.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { Server } from 'engine.io';
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'ping-interval': { type: 'string', default: '25000' },
+    'ping-timeout': { type: 'string', default: '20000' },
+    'max-payload': { type: 'string', default: '1000000' },
+    cors: { type: 'string', default: '' },
+    transports: { type: 'string', default: 'polling,websocket' },
+    'allow-eio3': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const opts = {
+  pingInterval: Number(args['ping-interval']),
+  pingTimeout: Number(args['ping-timeout']),
+  maxHttpBufferSize: Number(args['max-payload']),
+  transports: args.transports.split(','),
+  allowEIO3: args['allow-eio3'],
+  // No compression: the Rust side is measured without it too.
+  perMessageDeflate: false,
+  httpCompression: false,
+};
+if (args.cors) opts.cors = { origin: args.cors === '*' ? '*' : args.cors.split(','), credentials: false };
+
+const engine = new Server(opts);
+const httpServer = http.createServer();
+engine.attach(httpServer, { path: '/engine.io/' });
+
+const stats = { event: 'exit', ok: true, sessions: 0, messages: 0 };
+engine.on('connection', (socket) => {
+  stats.sessions++;
+  socket.on('message', (data) => {
+    stats.messages++;
+    socket.send(data);
+  });
+  socket.on('close', (reason) => {
+    if (!args.quiet) console.log(JSON.stringify({ event: 'closed', sid: socket.id, reason }));
+  });
+});
+
+httpServer.listen(Number(args.port), args.host, () => {
+  console.log(`LISTENING ${httpServer.address().port}`);
+});
+
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    console.log(JSON.stringify(stats));
+    engine.close();
+    httpServer.close();
+    process.exit(0);
+  });
+}
