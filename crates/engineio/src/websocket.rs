@@ -22,6 +22,7 @@ use duplex_engineio_proto::packet::PROBE;
 use duplex_engineio_proto::{Packet, Protocol};
 use duplex_ws::proto::handshake::Rejection;
 use duplex_ws::{Message as WsMessage, WebSocket};
+use futures_util::FutureExt;
 use http::Request;
 use http_body_util::Full;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -33,6 +34,9 @@ use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
 use crate::request::HandshakeRequest;
 use crate::socket::Socket;
+
+/// Most messages handled between two writes.
+const READ_BATCH: usize = 64;
 
 /// How long a closing WebSocket waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -185,7 +189,17 @@ where
         tokio::select! {
             biased;
             _ = socket.closed.cancelled() => {}
-            message = ws.recv() => on_message(shared, socket, message),
+            message = ws.recv() => {
+                on_message(shared, socket, message);
+                // Handle what already arrived before writing, so the answers to a burst
+                // leave in one write instead of one each.
+                for _ in 1..READ_BATCH {
+                    match ws.recv().now_or_never() {
+                        Some(message) if !socket.is_closed() => on_message(shared, socket, message),
+                        _ => break,
+                    }
+                }
+            }
             _ = &mut changed => {}
         }
     }
