@@ -22,11 +22,14 @@
 //! assert_eq!(packet.encode().len(), 2); // the same text, then the attachment
 //! ```
 
+pub mod args;
+mod binary;
 mod decoder;
 mod error;
 mod json;
 mod packet;
 
+pub use binary::Binary;
 pub use decoder::{DEFAULT_MAX_ATTACHMENTS, Decoder};
 pub use duplex_engineio_proto::{Message, Utf8Bytes};
 pub use error::Error;

@@ -14,7 +14,13 @@ fn decode_one(text: &str) -> Result<Packet, Error> {
 #[test]
 fn reference_vectors_round_trip() {
     // (wire text, type, nsp, id, data)
-    type Vector = (&'static str, PacketType, &'static str, Option<u64>, Option<&'static str>);
+    type Vector = (
+        &'static str,
+        PacketType,
+        &'static str,
+        Option<u64>,
+        Option<&'static str>,
+    );
     let vectors: &[Vector] = &[
         ("0", PacketType::Connect, "/", None, None),
         (
