@@ -5,13 +5,15 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use duplex_engineio_proto::{Message, Packet};
+
+use crate::prepared::{Outgoing, PreparedMessage};
 use tokio::sync::Notify;
 
 /// The queue. Producers are the application and the session's own timers; the consumer is
 /// whichever transport is active (a pending GET, or the WebSocket task).
 #[derive(Debug)]
 pub(crate) struct Outbox {
-    queue: Mutex<VecDeque<Packet>>,
+    queue: Mutex<VecDeque<Outgoing>>,
     capacity: usize,
     changed: Notify,
 }
@@ -32,7 +34,20 @@ impl Outbox {
             if queue.len() >= self.capacity {
                 return Err(message);
             }
-            queue.push_back(Packet::Message(message));
+            queue.push_back(Outgoing::Packet(Packet::Message(message)));
+        }
+        self.wake();
+        Ok(())
+    }
+
+    /// Queues a prepared message, or hands it back when `capacity` packets wait.
+    pub(crate) fn push_prepared(&self, message: PreparedMessage) -> Result<(), PreparedMessage> {
+        {
+            let mut queue = self.lock();
+            if queue.len() >= self.capacity {
+                return Err(message);
+            }
+            queue.push_back(Outgoing::Prepared(message));
         }
         self.wake();
         Ok(())
@@ -40,14 +55,14 @@ impl Outbox {
 
     /// Queues a protocol packet (ping, pong, noop, close): these are few and never refused.
     pub(crate) fn push_control(&self, packet: Packet) {
-        self.lock().push_back(packet);
+        self.lock().push_back(Outgoing::Packet(packet));
         self.wake();
     }
 
     /// Takes every queued packet, in order.
-    pub(crate) fn take_all(&self) -> Vec<Packet> {
+    pub(crate) fn take_all(&self) -> Vec<Outgoing> {
         let mut queue = self.lock();
-        let packets: Vec<Packet> = queue.drain(..).collect();
+        let packets: Vec<Outgoing> = queue.drain(..).collect();
         // An idle session keeps no buffer (the queue of a burst can be large).
         if queue.capacity() > 64 {
             queue.shrink_to(0);
@@ -66,7 +81,7 @@ impl Outbox {
         self.changed.notified()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Packet>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Outgoing>> {
         // A panic while holding this lock cannot leave the queue half-updated.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -84,7 +99,12 @@ mod tests {
         outbox.push(Message::text("b")).unwrap();
         assert_eq!(outbox.push(Message::text("c")), Err(Message::text("c")));
         outbox.push_control(Packet::Noop);
-        assert_eq!(outbox.take_all(), [m("a"), m("b"), Packet::Noop]);
+        let taken: Vec<Packet> = outbox
+            .take_all()
+            .into_iter()
+            .map(Outgoing::into_packet)
+            .collect();
+        assert_eq!(taken, [m("a"), m("b"), Packet::Noop]);
         assert!(outbox.take_all().is_empty());
         outbox.push(Message::text("d")).unwrap();
     }
@@ -97,6 +117,6 @@ mod tests {
         changed.as_mut().enable();
         outbox.push_control(Packet::Noop);
         changed.await;
-        assert_eq!(outbox.take_all(), [Packet::Noop]);
+        assert_eq!(outbox.take_all(), [Outgoing::Packet(Packet::Noop)]);
     }
 }

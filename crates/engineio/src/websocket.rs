@@ -32,6 +32,7 @@ use crate::endpoint::{EngineResponse, set_cookie};
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::prepared::Outgoing;
 use crate::request::HandshakeRequest;
 use crate::socket::Socket;
 
@@ -162,11 +163,19 @@ where
         let packets = socket.outbox.take_all();
         if !packets.is_empty() {
             let write = async {
-                for packet in &packets {
-                    // Over WebSocket the close is the close frame; the close packet is for
-                    // long-polls.
-                    if *packet != Packet::Close {
-                        ws.feed(packet.to_ws_message(protocol)).await?;
+                for outgoing in &packets {
+                    match outgoing {
+                        // Over WebSocket the close is the close frame; the close packet is
+                        // for long-polls.
+                        Outgoing::Packet(Packet::Close) => {}
+                        Outgoing::Packet(packet) => ws.feed(packet.to_ws_message(protocol)).await?,
+                        Outgoing::Prepared(prepared) => match prepared.frame_for(protocol) {
+                            Some(frame) => ws.feed_prepared(frame).await?,
+                            None => {
+                                let packet = Packet::Message(prepared.message().clone());
+                                ws.feed(packet.to_ws_message(protocol)).await?
+                            }
+                        },
                     }
                 }
                 ws.flush().await
