@@ -52,7 +52,7 @@ pub use config::{AllowFuture, Config, Cookie, HttpCompression, Refusal, Transpor
 pub use cors::Cors;
 pub use duplex_engineio_proto::{Message, Protocol, Sid, Utf8Bytes};
 pub use engine::EngineIo;
-pub use error::{ProtocolError, SendError};
+pub use error::{BatchError, ProtocolError, SendError};
 pub use handler::{CloseReason, Handler};
 pub use prepared::PreparedMessage;
 pub use request::{HandshakeRequest, RemoteAddr};

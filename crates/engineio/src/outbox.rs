@@ -53,6 +53,20 @@ impl Outbox {
         Ok(())
     }
 
+    /// Queues prepared messages together (nothing else between them: a Socket.IO packet and
+    /// its binary attachments), or none of them when they do not all fit.
+    pub(crate) fn push_prepared_all(&self, batch: &[PreparedMessage]) -> bool {
+        {
+            let mut queue = self.lock();
+            if queue.len() + batch.len() > self.capacity {
+                return false;
+            }
+            queue.extend(batch.iter().cloned().map(Outgoing::Prepared));
+        }
+        self.wake();
+        true
+    }
+
     /// Queues a protocol packet (ping, pong, noop, close): these are few and never refused.
     pub(crate) fn push_control(&self, packet: Packet) {
         self.lock().push_back(Outgoing::Packet(packet));
@@ -68,6 +82,11 @@ impl Outbox {
             queue.shrink_to(0);
         }
         packets
+    }
+
+    /// Whether nothing waits to be sent.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
     }
 
     /// Wakes every waiting consumer, which then looks at the queue and the session state.
@@ -94,6 +113,10 @@ mod tests {
     #[test]
     fn bounded_for_messages_not_for_control_packets() {
         let outbox = Outbox::new(2);
+        let batch = [PreparedMessage::new("x"), PreparedMessage::new("y"), PreparedMessage::new("z")];
+        assert!(!outbox.push_prepared_all(&batch));
+        assert!(outbox.push_prepared_all(&batch[..2]));
+        assert_eq!(outbox.take_all().len(), 2);
         let m = |s: &str| Packet::Message(Message::text(s));
         outbox.push(Message::text("a")).unwrap();
         outbox.push(Message::text("b")).unwrap();

@@ -9,7 +9,7 @@ use duplex_engineio_proto::{Heartbeat, Message, Packet, Protocol, Sid};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Transport;
-use crate::error::SendError;
+use crate::error::{BatchError, SendError};
 use crate::handler::CloseReason;
 use crate::outbox::Outbox;
 use crate::prepared::PreparedMessage;
@@ -106,6 +106,33 @@ impl Socket {
         self.outbox
             .push_prepared(message.clone())
             .map_err(|m| SendError::Full(m.message().clone()))
+    }
+
+    /// Queues several prepared messages back to back (a Socket.IO packet and its binary
+    /// attachments must not be interleaved with other sends): all of them, or none when the
+    /// queue cannot take them all or the session is closed.
+    pub fn send_prepared_all(&self, batch: &[PreparedMessage]) -> Result<(), BatchError> {
+        if self.is_closed() {
+            return Err(BatchError::Closed);
+        }
+        if self.outbox.push_prepared_all(batch) {
+            Ok(())
+        } else {
+            Err(BatchError::Full)
+        }
+    }
+
+    /// Whether a message sent now would leave without waiting for the client: a long-poll is
+    /// pending, or the WebSocket has nothing queued. Socket.IO drops `volatile` packets when
+    /// this is false.
+    pub fn is_writable(&self) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match self.transport() {
+            Transport::Polling => self.poll_pending.load(Ordering::Acquire) && self.outbox.is_empty(),
+            Transport::Websocket => self.outbox.is_empty(),
+        }
     }
 
     /// Attaches the application's state to the session, once; a second call hands the value
