@@ -24,6 +24,8 @@ pub mod open;
 pub mod packet;
 pub mod payload;
 mod protocol;
+#[cfg(test)]
+mod reference_vectors;
 mod sid;
 
 pub use duplex_ws_proto::Utf8Bytes;

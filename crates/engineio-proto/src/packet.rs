@@ -2,13 +2,25 @@
 //! record of a polling payload.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::{BufMut, Bytes, BytesMut};
 use duplex_ws_proto::Utf8Bytes;
 
 use crate::error::Error;
 use crate::message::Message;
 use crate::protocol::Protocol;
+
+/// Base64 as the reference parsers (Node's `Buffer`, the browser's `atob`) read it: padding
+/// optional, stray low bits of the last character ignored. We write the canonical padded form,
+/// as they do. Unlike Node we refuse characters outside the standard alphabet instead of
+/// skipping them: no client writes any.
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// The seven packet types, by their digit on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,9 +121,10 @@ impl Packet {
         matches!(self, Packet::Ping(data) if data == PROBE)
     }
 
-    /// Decodes a packet sent as text: a WebSocket text frame, or one record of a polling
-    /// payload. With `base64_binary` (polling payloads), `b` followed by base64 is a binary
-    /// message; over WebSocket binary data travels in binary frames instead.
+    /// Decodes a v4 packet sent as text: one record of a polling payload, or a WebSocket text
+    /// frame. With `base64_binary`, `b` followed by base64 is a binary message, as the
+    /// reference parser reads it in both places; without it, `b` is an unknown type.
+    /// [`decode_ws_text`](Packet::decode_ws_text) picks the right rules per protocol.
     ///
     /// Data after the digit of close, upgrade and noop is ignored, as the reference
     /// implementation does.
@@ -135,6 +148,16 @@ impl Packet {
             PacketType::Upgrade => Packet::Upgrade,
             PacketType::Noop => Packet::Noop,
         })
+    }
+
+    /// Decodes a WebSocket text frame. A client that cannot send binary frames (Engine.IO's
+    /// `forceBase64`, announced by `b64=1` in the query) sends binary messages as text:
+    /// `b` + base64 in v4, `b4` + base64 in v3.
+    pub fn decode_ws_text(text: Utf8Bytes, protocol: Protocol) -> Result<Packet, Error> {
+        match protocol {
+            Protocol::V4 => Packet::decode_text(text, true),
+            Protocol::V3 => crate::payload::v3::decode_packet(text),
+        }
     }
 
     /// Decodes a WebSocket binary frame. In v4 the frame is a binary message as is; in v3
@@ -167,13 +190,21 @@ impl Packet {
                     duplex_ws_proto::Message::Binary(frame.freeze())
                 }
             },
-            _ => {
-                let mut text = BytesMut::with_capacity(1 + self.text_len());
-                self.encode_text(&mut text);
-                let text = Utf8Bytes::try_from(text.freeze()).unwrap_or_default();
-                duplex_ws_proto::Message::Text(text)
-            }
+            _ => self.to_ws_message_base64(protocol),
         }
+    }
+
+    /// The packet as one WebSocket text frame, binary messages in base64 (`b…` in v4, `b4…`
+    /// in v3): the form for a client that asked for it with `b64=1` in its query.
+    pub fn to_ws_message_base64(&self, protocol: Protocol) -> duplex_ws_proto::Message {
+        let mut text = BytesMut::with_capacity(1 + self.text_len());
+        match protocol {
+            Protocol::V4 => self.encode_text(&mut text),
+            Protocol::V3 => crate::payload::v3::encode_packet(self, &mut text),
+        }
+        // Every text form is UTF-8: text data as it came, everything else ASCII.
+        let text = Utf8Bytes::try_from(text.freeze()).unwrap_or_default();
+        duplex_ws_proto::Message::Text(text)
     }
 
     /// Appends the packet's text form: the digit, then the data; a binary message becomes `b`
@@ -181,13 +212,9 @@ impl Packet {
     pub fn encode_text(&self, out: &mut BytesMut) {
         let data: &[u8] = match self {
             Packet::Message(Message::Binary(data)) => {
-                out.reserve(1 + data.len().div_ceil(3) * 4);
+                out.reserve(1 + base64_len(data.len()));
                 out.put_u8(b'b');
-                let start = out.len();
-                out.resize(start + data.len().div_ceil(3) * 4, 0);
-                // The buffer was sized for exactly this encoding, which cannot fail.
-                let written = BASE64.encode_slice(data, &mut out[start..]).unwrap_or(0);
-                out.truncate(start + written);
+                append_base64(data, out);
                 return;
             }
             Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => d.as_bytes(),
@@ -202,12 +229,26 @@ impl Packet {
     /// The length of the text form (see [`encode_text`](Packet::encode_text)).
     pub fn text_len(&self) -> usize {
         match self {
-            Packet::Message(Message::Binary(data)) => 1 + data.len().div_ceil(3) * 4,
+            Packet::Message(Message::Binary(data)) => 1 + base64_len(data.len()),
             Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => 1 + d.len(),
             Packet::Message(Message::Text(t)) => 1 + t.len(),
             Packet::Close | Packet::Upgrade | Packet::Noop => 1,
         }
     }
+}
+
+/// The length of `len` bytes in padded base64.
+pub(crate) fn base64_len(len: usize) -> usize {
+    len.div_ceil(3) * 4
+}
+
+/// Appends `data` in padded base64.
+pub(crate) fn append_base64(data: &[u8], out: &mut BytesMut) {
+    let start = out.len();
+    out.resize(start + base64_len(data.len()), 0);
+    // The buffer was sized for exactly this encoding, which cannot fail.
+    let written = BASE64.encode_slice(data, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
 }
 
 #[cfg(test)]

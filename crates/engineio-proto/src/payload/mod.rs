@@ -40,10 +40,12 @@ pub fn encoded_len_v4(packets: &[Packet]) -> usize {
 
 fn decode_v4(body: Bytes) -> Result<Vec<Packet>, Error> {
     let text = Utf8Bytes::try_from(body).map_err(|_| Error::InvalidUtf8)?;
-    let mut packets = Vec::with_capacity(1);
+    let bytes = text.as_bytes();
+    // Grown as records decode rather than sized from a count of separators up front: a body
+    // of separators alone then fails at its first empty record without having allocated.
+    let mut packets = Vec::new();
     let mut start = 0;
-    let bytes = text.as_bytes().clone();
-    for end in memchr_all(&bytes).chain(std::iter::once(bytes.len())) {
+    for end in separators(bytes).chain(std::iter::once(bytes.len())) {
         // The separator is ASCII, so both ends are character boundaries.
         let record = text.slice(start..end).unwrap_or_default();
         packets.push(Packet::decode_text(record, true)?);
@@ -52,7 +54,7 @@ fn decode_v4(body: Bytes) -> Result<Vec<Packet>, Error> {
     Ok(packets)
 }
 
-fn memchr_all(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+fn separators(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     bytes
         .iter()
         .enumerate()
