@@ -27,6 +27,8 @@ mod protocol;
 #[cfg(test)]
 mod reference_vectors;
 mod sid;
+#[cfg(test)]
+mod strategies;
 
 pub use duplex_ws_proto::Utf8Bytes;
 pub use error::Error;

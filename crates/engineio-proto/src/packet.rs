@@ -254,6 +254,7 @@ pub(crate) fn append_base64(data: &[u8], out: &mut BytesMut) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategies;
     use proptest::prelude::*;
 
     fn text(p: &Packet) -> Vec<u8> {
@@ -347,16 +348,42 @@ mod tests {
         );
     }
 
+    #[test]
+    fn websocket_text_frames_carry_base64_by_protocol() {
+        let bin = Packet::Message(Message::binary(vec![1, 2, 3]));
+        let ws = |s: &str, p| Packet::decode_ws_text(s.into(), p);
+        assert_eq!(ws("bAQID", Protocol::V4), Ok(bin.clone()));
+        assert_eq!(ws("b4AQID", Protocol::V3), Ok(bin.clone()));
+        assert_eq!(ws("bAQID", Protocol::V3), Err(Error::UnknownType(b'A')));
+        assert_eq!(ws("2probe", Protocol::V3), Ok(Packet::Ping(PROBE.into())));
+        assert_eq!(
+            bin.to_ws_message_base64(Protocol::V3),
+            duplex_ws_proto::Message::text("b4AQID")
+        );
+        assert_eq!(
+            bin.to_ws_message_base64(Protocol::V4),
+            duplex_ws_proto::Message::text("bAQID")
+        );
+    }
+
     proptest! {
         #[test]
-        fn text_round_trip(s in ".*", bin in proptest::collection::vec(any::<u8>(), 0..300)) {
-            for p in [
-                Packet::Message(Message::text(s.as_str())),
-                Packet::Ping(s.as_str().into()),
-                Packet::Message(Message::binary(bin.clone())),
-            ] {
-                let encoded = Utf8Bytes::try_from(text(&p)).unwrap();
-                prop_assert_eq!(Packet::decode_text(encoded, true).unwrap(), p);
+        fn text_round_trip(packet in strategies::packet(strategies::text())) {
+            let encoded = Utf8Bytes::try_from(text(&packet)).unwrap();
+            prop_assert_eq!(Packet::decode_text(encoded, true).unwrap(), packet);
+        }
+
+        #[test]
+        fn websocket_round_trip(packet in strategies::packet(strategies::text())) {
+            for protocol in [Protocol::V4, Protocol::V3] {
+                for message in [packet.to_ws_message(protocol), packet.to_ws_message_base64(protocol)] {
+                    let decoded = match message {
+                        duplex_ws_proto::Message::Text(t) => Packet::decode_ws_text(t, protocol),
+                        duplex_ws_proto::Message::Binary(b) => Packet::decode_binary(b, protocol),
+                        other => panic!("not a data frame: {other:?}"),
+                    };
+                    prop_assert_eq!(decoded.unwrap(), packet.clone());
+                }
             }
         }
 
@@ -364,6 +391,7 @@ mod tests {
         fn decode_never_panics(s in ".*", b in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = Packet::decode_text(s.as_str().into(), true);
             let _ = Packet::decode_text(s.as_str().into(), false);
+            let _ = Packet::decode_ws_text(s.as_str().into(), Protocol::V3);
             let _ = Packet::decode_binary(b.into(), Protocol::V3);
         }
     }

@@ -193,6 +193,99 @@ pub fn decode_binary_form(body: Bytes) -> Result<Vec<Packet>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategies;
+    use proptest::prelude::*;
+
+    /// A packet as engine.io-parser 2 turns it into a JavaScript string: the digit and the
+    /// text, or `b4` and base64.
+    fn js_string(packet: &Packet) -> String {
+        match packet {
+            Packet::Message(Message::Binary(data)) => {
+                format!(
+                    "b4{}",
+                    base64::engine::general_purpose::STANDARD.encode(data)
+                )
+            }
+            p => {
+                let (digit, text) = strategies::digit_and_text(p);
+                format!("{}{text}", char::from(digit))
+            }
+        }
+    }
+
+    /// The text form as the reference writes it: JavaScript string lengths (UTF-16 units).
+    fn text_oracle(packets: &[Packet]) -> String {
+        if packets.is_empty() {
+            return "0:".to_owned();
+        }
+        packets
+            .iter()
+            .map(|p| {
+                let s = js_string(p);
+                format!("{}:{s}", s.encode_utf16().count())
+            })
+            .collect()
+    }
+
+    /// The binary form as a v3 client writes it: text packets as UTF-8 and their byte length,
+    /// binary ones as the type number and the data.
+    fn binary_oracle(packets: &[Packet]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in packets {
+            let (kind, record) = match p {
+                Packet::Message(Message::Binary(data)) => (1, [&[4u8][..], data].concat()),
+                p => (0, js_string(p).into_bytes()),
+            };
+            out.push(kind);
+            out.extend(record.len().to_string().bytes().map(|d| d - b'0'));
+            out.push(0xff);
+            out.extend(record);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn text_form_matches_the_oracle_and_round_trips(
+            packets in proptest::collection::vec(strategies::packet(strategies::text()), 0..8),
+        ) {
+            let mut out = BytesMut::new();
+            encode(&packets, &mut out);
+            prop_assert_eq!(std::str::from_utf8(&out).unwrap(), text_oracle(&packets));
+            prop_assert_eq!(decode(out.freeze()).unwrap(), packets);
+        }
+
+        #[test]
+        fn binary_form_decodes_what_the_client_writes(
+            packets in proptest::collection::vec(strategies::packet(strategies::text()), 1..8),
+        ) {
+            let body = Bytes::from(binary_oracle(&packets));
+            prop_assert_eq!(decode(body).unwrap(), packets);
+        }
+
+        #[test]
+        fn damaged_bodies_fail_or_decode_to_what_re_encodes(
+            packets in proptest::collection::vec(strategies::packet(strategies::text()), 1..6),
+            binary in any::<bool>(),
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut body = if binary {
+                binary_oracle(&packets)
+            } else {
+                text_oracle(&packets).into_bytes()
+            };
+            let i = at.index(body.len());
+            body[i] = byte;
+            body.truncate(cut.index(body.len() + 1));
+            if let Ok(decoded) = decode(Bytes::from(body)) {
+                let mut again = BytesMut::new();
+                encode(&decoded, &mut again);
+                prop_assert_eq!(decode(again.freeze()).unwrap(), decoded);
+            }
+        }
+    }
 
     #[test]
     fn text_form_counts_utf16_units() {
