@@ -161,7 +161,8 @@ impl Packet {
     }
 
     /// Decodes a WebSocket binary frame. In v4 the frame is a binary message as is; in v3
-    /// its first byte is the packet type as a number (only `message` carries binary data).
+    /// its first byte is the packet type as a number. Only `message` carries binary data: the
+    /// v3 reference would also read, say, a ping with binary data, which no client sends.
     pub fn decode_binary(data: Bytes, protocol: Protocol) -> Result<Packet, Error> {
         match protocol {
             Protocol::V4 => Ok(Packet::Message(Message::Binary(data))),

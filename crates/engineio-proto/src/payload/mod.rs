@@ -13,11 +13,16 @@ use crate::error::Error;
 use crate::packet::Packet;
 use crate::protocol::Protocol;
 
-/// The v4 separator between packets of a payload (ASCII record separator). It cannot occur
-/// inside a packet: text data is JSON or text the client refused to put it in, binary is base64.
+/// The v4 separator between packets of a payload (ASCII record separator). Binary data is
+/// base64 in a payload, but text is not escaped: a text message holding this character cannot
+/// cross v4 polling intact (the reference parsers split on it just as we do).
 pub const SEPARATOR: u8 = 0x1e;
 
 /// Decodes a polling request body into its packets.
+///
+/// Any error fails the whole body. The reference parsers hand on the packets before the bad
+/// one and then close the session with `parse error`; the session ends either way.
+/// Text shares the body's buffer; a body of `n` bytes holds at most `n / 2 + 1` packets.
 pub fn decode(body: Bytes, protocol: Protocol) -> Result<Vec<Packet>, Error> {
     match protocol {
         Protocol::V4 => decode_v4(body),
