@@ -113,7 +113,11 @@ mod tests {
     #[test]
     fn bounded_for_messages_not_for_control_packets() {
         let outbox = Outbox::new(2);
-        let batch = [PreparedMessage::new("x"), PreparedMessage::new("y"), PreparedMessage::new("z")];
+        let batch = [
+            PreparedMessage::new("x"),
+            PreparedMessage::new("y"),
+            PreparedMessage::new("z"),
+        ];
         assert!(!outbox.push_prepared_all(&batch));
         assert!(outbox.push_prepared_all(&batch[..2]));
         assert_eq!(outbox.take_all().len(), 2);

@@ -38,11 +38,18 @@ impl PreparedMessage {
         &self.inner.message
     }
 
-    /// The shared frame, when it fits the session's protocol.
-    pub(crate) fn frame_for(&self, protocol: Protocol) -> Option<&duplex_ws::PreparedMessage> {
-        match (protocol, &self.inner.message) {
-            (Protocol::V4, _) | (Protocol::V3, Message::Text(_)) => Some(&self.inner.frame),
-            (Protocol::V3, Message::Binary(_)) => None,
+    /// The shared frame, when it fits the session: text frames fit every session, the
+    /// binary frame only v4 sessions that take binary frames.
+    pub(crate) fn frame_for(
+        &self,
+        protocol: Protocol,
+        binary: bool,
+    ) -> Option<&duplex_ws::PreparedMessage> {
+        match (&self.inner.message, protocol, binary) {
+            (Message::Text(_), _, _) | (Message::Binary(_), Protocol::V4, true) => {
+                Some(&self.inner.frame)
+            }
+            (Message::Binary(_), _, _) => None,
         }
     }
 }

@@ -81,6 +81,12 @@ impl Socket {
         }
     }
 
+    /// Whether binary messages go out as binary WebSocket frames; clients that cannot take
+    /// them (`b64=1` in the handshake query) get base64 text instead.
+    pub fn supports_binary(&self) -> bool {
+        self.request.query("b64").is_none_or(str::is_empty)
+    }
+
     /// The request that opened the session.
     pub fn request(&self) -> &HandshakeRequest {
         &self.request
@@ -130,7 +136,9 @@ impl Socket {
             return false;
         }
         match self.transport() {
-            Transport::Polling => self.poll_pending.load(Ordering::Acquire) && self.outbox.is_empty(),
+            Transport::Polling => {
+                self.poll_pending.load(Ordering::Acquire) && self.outbox.is_empty()
+            }
             Transport::Websocket => self.outbox.is_empty(),
         }
     }
