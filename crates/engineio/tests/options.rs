@@ -1,0 +1,269 @@
+//! Options that change what the wire carries: `allow_request`, the `io` cookie,
+//! `http_compression`, and `allow_eio3`.
+
+mod common;
+
+use std::io::Read;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use duplex_engineio::{Config, Cookie, HttpCompression, Message, Refusal};
+use duplex_ws::{ClientConfig, ClientRequest};
+use http::header::{HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use tokio::sync::mpsc;
+
+/// What the `allow_request` hook saw: the `x-token` header and the `room` query parameter.
+type Seen = (Option<String>, Option<String>);
+
+fn guarded() -> (Config, mpsc::UnboundedReceiver<Seen>) {
+    let (seen_tx, seen) = mpsc::unbounded_channel();
+    let config = Config::default().allow_request(move |request| {
+        let seen_tx = seen_tx.clone();
+        async move {
+            let token = request
+                .headers()
+                .get("x-token")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let room = request.query("room").map(str::to_owned);
+            let _ = seen_tx.send((token.clone(), room));
+            match token.as_deref() {
+                Some("secret") => Ok(()),
+                _ => Err(Refusal::new("token \"refused\"")),
+            }
+        }
+    });
+    (config, seen)
+}
+
+#[tokio::test]
+async fn allow_request_sees_headers_and_query_and_its_refusal_is_a_403() {
+    let (config, mut seen) = guarded();
+    let (server, mut events) = echoing(config).await;
+    let addr = server.addr;
+    let polling = eio("EIO=4&transport=polling&room=lobby");
+    let websocket = eio("EIO=4&transport=websocket&room=lobby");
+
+    get(addr, &polling)
+        .await
+        .assert_error(403, 4, "token \"refused\"");
+    assert_eq!(seen.recv().await, Some((None, Some("lobby".into()))));
+    send(addr, ws_request(&websocket))
+        .await
+        .assert_error(403, 4, "token \"refused\"");
+    assert_eq!(seen.recv().await, Some((None, Some("lobby".into()))));
+    assert_eq!(server.engine.session_count(), 0);
+
+    let resp = send(
+        addr,
+        request(
+            Method::GET,
+            &polling,
+            &[("x-token", "secret")],
+            Bytes::new(),
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let sid = open_json(resp.text())["sid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        seen.recv().await,
+        Some((Some("secret".into()), Some("lobby".into())))
+    );
+    let socket = events.open().await;
+    assert_eq!(socket.id().as_str(), sid);
+    assert_eq!(socket.request().query("room"), Some("lobby"));
+
+    let request = ClientRequest::new(&format!("ws://{addr}{websocket}"))
+        .unwrap()
+        .header(
+            HeaderName::from_static("x-token"),
+            HeaderValue::from_static("secret"),
+        );
+    let (mut ws, _) = duplex_ws::connect_with(request, &ClientConfig::default())
+        .await
+        .expect("an accepted WebSocket handshake");
+    assert!(recv_text(&mut ws).await.starts_with("0{"));
+    assert_eq!(
+        seen.recv().await,
+        Some((Some("secret".into()), Some("lobby".into())))
+    );
+
+    // Only handshakes go through the hook: requests of an open session do not.
+    let url = eio(&format!("EIO=4&transport=polling&sid={sid}"));
+    assert_eq!(post(addr, &url, "4hi").await.status, StatusCode::OK);
+    assert_eq!(get(addr, &url).await.text(), "4hi");
+    assert!(seen.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn the_io_cookie_carries_the_sid_on_handshakes() {
+    let (server, _events) = recording(Config::default().cookie(Some(Cookie::default()))).await;
+    let resp = get(server.addr, &eio("EIO=4&transport=polling")).await;
+    let sid = open_json(resp.text())["sid"].as_str().unwrap().to_owned();
+    let cookies: Vec<_> = resp.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(
+        cookies,
+        [&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax")]
+    );
+    // Requests of an open session do not set it again.
+    let resp = post(
+        server.addr,
+        &eio(&format!("EIO=4&transport=polling&sid={sid}")),
+        "4x",
+    )
+    .await;
+    assert!(resp.headers.get("set-cookie").is_none());
+
+    let url = format!("ws://{}{}", server.addr, eio("EIO=4&transport=websocket"));
+    let (mut ws, response) = duplex_ws::connect(&url).await.unwrap();
+    let sid = open_json(&recv_text(&mut ws).await)["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        response.headers().get("set-cookie").unwrap(),
+        &format!("io={sid}; Path=/; HttpOnly; SameSite=Lax")
+    );
+
+    let (plain, _events) = recording(Config::default()).await;
+    let resp = get(plain.addr, &eio("EIO=4&transport=polling")).await;
+    assert!(resp.headers.get("set-cookie").is_none(), "off by default");
+}
+
+/// One poll of `session` sent with `Accept-Encoding: accept`.
+async fn poll_accepting(session: &Polling, accept: &str) -> Resp {
+    let headers = [("accept-encoding", accept)];
+    send(
+        session.addr,
+        request(Method::GET, &session.url(), &headers, Bytes::new()),
+    )
+    .await
+}
+
+fn gunzip(body: &[u8]) -> String {
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_string(&mut out)
+        .expect("a gzip body");
+    out
+}
+
+fn inflate(body: &[u8]) -> String {
+    let mut out = String::new();
+    flate2::read::ZlibDecoder::new(body)
+        .read_to_string(&mut out)
+        .expect("a zlib body");
+    out
+}
+
+#[tokio::test]
+async fn polling_responses_over_the_threshold_are_compressed_when_accepted() {
+    let threshold = HttpCompression::default().threshold;
+    assert_eq!(threshold, 1024);
+    let (server, _events) = echoing(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let big = format!("4{}", "x".repeat(2000));
+
+    session.post(big.clone()).await;
+    let resp = poll_accepting(&session, "gzip, deflate, br").await;
+    assert_eq!(resp.headers["content-encoding"], "gzip");
+    assert!(resp.body.len() < 200, "{} bytes", resp.body.len());
+    assert_eq!(gunzip(&resp.body), big);
+
+    session.post(big.clone()).await;
+    let resp = poll_accepting(&session, "deflate").await;
+    assert_eq!(resp.headers["content-encoding"], "deflate");
+    assert_eq!(inflate(&resp.body), big);
+
+    session.post(big.clone()).await;
+    let resp = poll_accepting(&session, "br").await;
+    assert!(resp.headers.get("content-encoding").is_none());
+    assert_eq!(resp.text(), big);
+
+    session.post("4small").await;
+    let resp = poll_accepting(&session, "gzip").await;
+    assert!(resp.headers.get("content-encoding").is_none());
+    assert_eq!(resp.text(), "4small");
+
+    let (plain, _events) = echoing(Config::default().http_compression(None)).await;
+    let session = Polling::open(plain.addr).await;
+    session.post(big.clone()).await;
+    let resp = poll_accepting(&session, "gzip").await;
+    assert!(resp.headers.get("content-encoding").is_none());
+    assert_eq!(resp.text(), big);
+}
+
+/// The packets of a v3 text payload (`<length>:<packet>` records, length in characters).
+fn v3_packets(mut payload: &str) -> Vec<String> {
+    let mut packets = Vec::new();
+    while !payload.is_empty() {
+        let (len, rest) = payload.split_once(':').expect("a v3 record");
+        let len: usize = len.parse().expect("a v3 record length");
+        let end = rest.char_indices().nth(len).map_or(rest.len(), |(i, _)| i);
+        packets.push(rest[..end].to_owned());
+        payload = &rest[end..];
+    }
+    packets
+}
+
+#[tokio::test]
+async fn an_eio3_client_handshakes_pings_and_echoes_in_v3_framing() {
+    let config = Config::default()
+        .allow_eio3(true)
+        .ping_interval(Duration::from_millis(100))
+        .ping_timeout(Duration::from_secs(2));
+    let (server, mut events) = echoing(config).await;
+    let resp = get(server.addr, &eio("EIO=3&transport=polling")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let (len, open) = resp.text().split_once(':').unwrap();
+    assert_eq!(len.parse::<usize>().unwrap(), open.chars().count());
+    let open = open_json(open);
+    assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
+    assert_eq!(open["pingInterval"], 100);
+    let sid = open["sid"].as_str().unwrap();
+    let url = eio(&format!("EIO=3&transport=polling&sid={sid}"));
+    let socket = events.open().await;
+
+    // In v3 the client pings and the server answers; the server never pings, even after
+    // more than two intervals.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(post(server.addr, &url, "1:2").await.text(), "ok");
+    assert_eq!(get(server.addr, &url).await.text(), "1:3");
+
+    assert_eq!(post(server.addr, &url, "6:4hello").await.text(), "ok");
+    assert_eq!(get(server.addr, &url).await.text(), "6:4hello");
+    assert_eq!(events.message(socket.id()).await, Message::text("hello"));
+
+    assert_eq!(post(server.addr, &url, "2:4a3:4é!").await.text(), "ok");
+    let resp = get(server.addr, &url).await;
+    assert_eq!(v3_packets(resp.text()), ["4a", "4é!"]);
+    assert_eq!(resp.text(), "2:4a3:4é!");
+}
+
+#[tokio::test]
+async fn an_eio3_client_works_over_websocket() {
+    let (server, mut events) = echoing(Config::default().allow_eio3(true)).await;
+    let mut ws = ws_connect(server.addr, &eio("EIO=3&transport=websocket")).await;
+    let open = open_json(&recv_text(&mut ws).await);
+    assert_eq!(open["upgrades"], serde_json::json!([]));
+    let socket = events.open().await;
+    send_text(&mut ws, "2").await;
+    assert_eq!(recv_text(&mut ws).await, "3");
+    send_text(&mut ws, "4hello").await;
+    assert_eq!(recv_text(&mut ws).await, "4hello");
+    assert_eq!(events.message(socket.id()).await, Message::text("hello"));
+}
+
+#[tokio::test]
+async fn eio3_is_refused_unless_allowed() {
+    let (server, _events) = recording(Config::default()).await;
+    get(server.addr, &eio("EIO=3&transport=polling"))
+        .await
+        .assert_error(400, 5, "Unsupported protocol version");
+    send(server.addr, ws_request(&eio("EIO=3&transport=websocket")))
+        .await
+        .assert_error(400, 5, "Unsupported protocol version");
+    assert_eq!(server.engine.session_count(), 0);
+}
