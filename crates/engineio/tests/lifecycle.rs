@@ -73,6 +73,13 @@ async fn no_task_is_left_behind_after_sessions_end_in_every_way() {
     }
     for session in &polls[2..4] {
         a.engine.socket(session.sid()).unwrap().close();
+        // The close packet, or (today: see the ignored test below) a session already gone.
+        let resp = session.get().await;
+        assert!(
+            (resp.status, resp.text()) == (StatusCode::OK, "1")
+                || resp.text() == r#"{"code":1,"message":"Session ID unknown"}"#,
+            "{resp:?}"
+        );
         expected.insert(session.sid(), CloseReason::ForcedClose);
     }
     for session in &polls[4..6] {
@@ -375,4 +382,80 @@ async fn a_full_outgoing_queue_refuses_the_message_and_keeps_the_session() {
     socket.send("m8").unwrap();
     assert_eq!(session.poll().await, ["4m8"]);
     assert!(events.try_next().is_none());
+}
+
+#[tokio::test]
+async fn a_polling_client_that_answers_pings_stays_open() {
+    let interval = Duration::from_millis(100);
+    let (server, mut events) = recording(
+        Config::default()
+            .ping_interval(interval)
+            .ping_timeout(Duration::from_millis(300)),
+    )
+    .await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    let start = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(session.poll().await, ["2"]);
+        session.post("3").await;
+    }
+    assert!(start.elapsed() >= interval * 5, "{:?}", start.elapsed());
+    assert!(!socket.is_closed());
+    assert!(events.try_next().is_none());
+}
+
+#[tokio::test]
+#[ignore = "server bug: after a pong the heartbeat task sleeps until the old pong deadline, so pings come every max(ping_interval, ping_timeout)"]
+async fn pings_come_every_ping_interval_when_pongs_are_prompt() {
+    // A ping timeout longer than the interval: the next ping is due one interval after the
+    // pong, not when the previous ping would have expired.
+    let interval = Duration::from_millis(100);
+    let timeout = Duration::from_millis(600);
+    let (server, _events) = recording(
+        Config::default()
+            .ping_interval(interval)
+            .ping_timeout(timeout),
+    )
+    .await;
+    let (mut ws, _) = ws_open(server.addr).await;
+    assert_eq!(recv_text(&mut ws).await, "2");
+    send_text(&mut ws, "3").await;
+    let ponged = Instant::now();
+    assert_eq!(recv_text(&mut ws).await, "2");
+    let gap = ponged.elapsed();
+    assert!(
+        gap < interval + Duration::from_millis(250),
+        "the next ping came {gap:?} after the pong (ping_interval {interval:?})"
+    );
+}
+
+#[tokio::test]
+#[ignore = "server bug: a closed polling session is unregistered at once, so the next poll gets 400 instead of the queued packets and the close"]
+async fn a_polling_client_gets_what_was_queued_then_the_close_after_socket_close() {
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    socket.send("bye").unwrap();
+    socket.close();
+    // No poll was pending: the next one collects the message and the close packet.
+    let resp = session.get().await;
+    assert_eq!((resp.status, resp.text()), (StatusCode::OK, "4bye\x1e1"));
+    assert_eq!(events.close(socket.id()).await, CloseReason::ForcedClose);
+}
+
+#[tokio::test]
+#[ignore = "server bug: carry() drops a batch queued just before Socket::close (select! against an already-cancelled token)"]
+async fn a_websocket_client_gets_what_was_queued_then_the_close_after_socket_close() {
+    let (server, mut events) = recording(Config::default()).await;
+    // The loss depends on select!'s random branch order: 20 sessions make it certain.
+    for _ in 0..20 {
+        let (mut ws, _) = ws_open(server.addr).await;
+        let socket = events.open().await;
+        socket.send("bye").unwrap();
+        socket.close();
+        assert_eq!(recv(&mut ws).await, Some(duplex_ws::Message::text("4bye")));
+        assert!(expect_close_frame(&mut ws).await.is_some());
+        assert_eq!(events.close(socket.id()).await, CloseReason::ForcedClose);
+    }
 }
