@@ -459,3 +459,47 @@ async fn a_websocket_client_gets_what_was_queued_then_the_close_after_socket_clo
         assert_eq!(events.close(socket.id()).await, CloseReason::ForcedClose);
     }
 }
+
+#[tokio::test]
+async fn new_handshakes_are_refused_once_shutdown_has_begun() {
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    within(STEP, "EngineIo::shutdown", server.engine.shutdown()).await;
+    assert_eq!(events.close(socket.id()).await, CloseReason::ServerShutdown);
+    session
+        .get()
+        .await
+        .assert_error(400, 1, "Session ID unknown");
+
+    // The listener still runs (only `engine` shut down): handshakes are answered 503.
+    let resp = get(server.addr, &eio("EIO=4&transport=polling")).await;
+    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+    let resp = send(server.addr, ws_request(&eio("EIO=4&transport=websocket"))).await;
+    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(server.engine.session_count(), 0);
+    assert!(events.try_next().is_none());
+}
+
+#[tokio::test]
+async fn socket_closed_resolves_when_the_session_ends() {
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    let waiter = tokio::spawn({
+        let socket = socket.clone();
+        async move {
+            socket.closed().await;
+            socket.close_reason()
+        }
+    });
+    session.post("1").await;
+    assert_eq!(
+        within(STEP, "Socket::closed", waiter).await.unwrap(),
+        Some(CloseReason::TransportClose)
+    );
+    assert_eq!(
+        socket.send("late"),
+        Err(SendError::Closed(Message::text("late")))
+    );
+}

@@ -193,3 +193,59 @@ async fn second_probes_and_polling_after_the_upgrade_are_refused() {
         Message::text("still open")
     );
 }
+
+#[tokio::test]
+async fn upgrades_are_neither_offered_nor_accepted_when_disabled() {
+    let (server, _events) = echoing(Config::default().allow_upgrades(false)).await;
+    let session = Polling::open(server.addr).await;
+    assert_eq!(session.open["upgrades"], serde_json::json!([]));
+    let ws_url = eio(&format!("EIO=4&transport=websocket&sid={}", session.sid));
+    send(server.addr, ws_request(&ws_url))
+        .await
+        .assert_error(400, 3, "Bad request");
+    session.post("4still polling").await;
+    assert_eq!(session.poll().await, ["4still polling"]);
+
+    let (polling_only, _events) = echoing(Config::default().transports([Transport::Polling])).await;
+    let session = Polling::open(polling_only.addr).await;
+    assert_eq!(session.open["upgrades"], serde_json::json!([]));
+    let ws_url = eio(&format!("EIO=4&transport=websocket&sid={}", session.sid));
+    send(polling_only.addr, ws_request(&ws_url))
+        .await
+        .assert_error(400, 0, "Transport unknown");
+    send(
+        polling_only.addr,
+        ws_request(&eio("EIO=4&transport=websocket")),
+    )
+    .await
+    .assert_error(400, 0, "Transport unknown");
+
+    let (websocket_only, _events) =
+        echoing(Config::default().transports([Transport::Websocket])).await;
+    get(websocket_only.addr, &eio("EIO=4&transport=polling"))
+        .await
+        .assert_error(400, 0, "Transport unknown");
+    let (mut ws, _) = ws_open(websocket_only.addr).await;
+    send_text(&mut ws, "4ws only").await;
+    assert_eq!(recv_text(&mut ws).await, "4ws only");
+}
+
+#[tokio::test]
+async fn a_websocket_session_cannot_be_polled_or_upgraded() {
+    let (server, _events) = echoing(Config::default()).await;
+    let (mut ws, sid) = ws_open(server.addr).await;
+    get(
+        server.addr,
+        &eio(&format!("EIO=4&transport=polling&sid={sid}")),
+    )
+    .await
+    .assert_error(400, 3, "Bad request");
+    send(
+        server.addr,
+        ws_request(&eio(&format!("EIO=4&transport=websocket&sid={sid}"))),
+    )
+    .await
+    .assert_error(400, 3, "Bad request");
+    send_text(&mut ws, "4unharmed").await;
+    assert_eq!(recv_text(&mut ws).await, "4unharmed");
+}

@@ -1,0 +1,97 @@
+//! Messages on the wire: binary as `b` + base64 in polling payloads and as binary frames over
+//! WebSocket (v4, and v3's type-prefixed frames), and what the application sends in `on_open`.
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use duplex_engineio::{Config, EngineIo, Message};
+
+const DATA: [u8; 4] = [0, 1, 0xfe, 0xff];
+
+#[tokio::test]
+async fn binary_messages_are_base64_in_polling_payloads() {
+    let (server, mut events) = echoing(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    session.post("bAAH+/w==\x1e4text").await;
+    assert_eq!(
+        events.message(socket.id()).await,
+        Message::binary(Bytes::from_static(&DATA))
+    );
+    assert_eq!(events.message(socket.id()).await, Message::text("text"));
+    assert_eq!(session.poll().await, ["bAAH+/w==", "4text"]);
+}
+
+#[tokio::test]
+async fn binary_messages_are_binary_frames_over_websocket() {
+    let (server, mut events) = echoing(Config::default()).await;
+    let (mut ws, _) = ws_open(server.addr).await;
+    let socket = events.open().await;
+    within(STEP, "send", ws.send(duplex_ws::Message::binary(&DATA[..])))
+        .await
+        .unwrap();
+    assert_eq!(
+        events.message(socket.id()).await,
+        Message::binary(Bytes::from_static(&DATA))
+    );
+    assert_eq!(
+        recv(&mut ws).await,
+        Some(duplex_ws::Message::binary(&DATA[..]))
+    );
+}
+
+#[tokio::test]
+async fn binary_messages_of_v3_clients_carry_the_packet_type() {
+    let (server, mut events) = echoing(Config::default().allow_eio3(true)).await;
+    let mut ws = ws_connect(server.addr, &eio("EIO=3&transport=websocket")).await;
+    recv_text(&mut ws).await;
+    let socket = events.open().await;
+    let framed: Vec<u8> = [4].iter().chain(&DATA).copied().collect();
+    within(
+        STEP,
+        "send",
+        ws.send(duplex_ws::Message::binary(framed.clone())),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        events.message(socket.id()).await,
+        Message::binary(Bytes::from_static(&DATA))
+    );
+    assert_eq!(
+        recv(&mut ws).await,
+        Some(duplex_ws::Message::binary(framed))
+    );
+
+    // Over v3 polling a binary message is `b4` + base64 in the text form.
+    let resp = get(server.addr, &eio("EIO=3&transport=polling")).await;
+    let (_, open) = resp.text().split_once(':').unwrap();
+    let sid = open_json(open)["sid"].as_str().unwrap().to_owned();
+    let socket = events.open().await;
+    socket
+        .send(Message::binary(Bytes::from_static(&DATA)))
+        .unwrap();
+    let url = eio(&format!("EIO=3&transport=polling&sid={sid}"));
+    assert_eq!(get(server.addr, &url).await.text(), "10:b4AAH+/w==");
+}
+
+#[tokio::test]
+async fn messages_sent_in_on_open_follow_the_open_packet() {
+    let (recorder, _events) = Recorder::new();
+    let recorder = recorder.on_open(|socket| {
+        socket.send("welcome").unwrap();
+        socket.send(Bytes::from_static(&DATA)).unwrap();
+    });
+    let server = TestServer::start(EngineIo::new(Config::default(), recorder)).await;
+
+    let session = Polling::open(server.addr).await;
+    assert_eq!(session.first, ["4welcome", "bAAH+/w=="]);
+
+    let (mut ws, _) = ws_open(server.addr).await;
+    assert_eq!(recv_text(&mut ws).await, "4welcome");
+    assert_eq!(
+        recv(&mut ws).await,
+        Some(duplex_ws::Message::binary(&DATA[..]))
+    );
+}
