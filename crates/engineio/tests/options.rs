@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
-use duplex_engineio::{Config, Cookie, HttpCompression, Message, Refusal};
-use duplex_ws::{ClientConfig, ClientRequest};
+use duplex_engineio::{CloseReason, Config, Cookie, HttpCompression, Message, Refusal};
+use duplex_ws::{ClientConfig, ClientRequest, DeflateConfig};
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use tokio::sync::mpsc;
@@ -74,6 +74,11 @@ async fn allow_request_sees_headers_and_query_and_its_refusal_is_a_403() {
     let socket = events.open().await;
     assert_eq!(socket.id().as_str(), sid);
     assert_eq!(socket.request().query("room"), Some("lobby"));
+    let peer = socket
+        .request()
+        .remote_addr()
+        .expect("serve records the peer");
+    assert!(peer.ip().is_loopback() && peer.port() != addr.port());
 
     let request = ClientRequest::new(&format!("ws://{addr}{websocket}"))
         .unwrap()
@@ -240,6 +245,72 @@ async fn an_eio3_client_handshakes_pings_and_echoes_in_v3_framing() {
     let resp = get(server.addr, &url).await;
     assert_eq!(v3_packets(resp.text()), ["4a", "4é!"]);
     assert_eq!(resp.text(), "2:4a3:4é!");
+
+    // Lengths count UTF-16 code units, as JavaScript does: one emoji is two.
+    assert_eq!(post(server.addr, &url, "3:4😀").await.text(), "ok");
+    assert_eq!(get(server.addr, &url).await.text(), "3:4😀");
+}
+
+#[tokio::test]
+async fn an_eio3_client_that_stops_pinging_is_closed_with_ping_timeout() {
+    let interval = Duration::from_millis(100);
+    let timeout = Duration::from_millis(100);
+    let config = Config::default()
+        .allow_eio3(true)
+        .ping_interval(interval)
+        .ping_timeout(timeout);
+    let (server, mut events) = recording(config).await;
+    let start = std::time::Instant::now();
+    let resp = get(server.addr, &eio("EIO=3&transport=polling")).await;
+    let (_, open) = resp.text().split_once(':').unwrap();
+    let sid = open_json(open)["sid"].as_str().unwrap().to_owned();
+    let url = eio(&format!("EIO=3&transport=polling&sid={sid}"));
+    let socket = events.open().await;
+
+    // Each client ping keeps it alive for another interval plus timeout.
+    for _ in 0..3 {
+        tokio::time::sleep(interval).await;
+        assert_eq!(post(server.addr, &url, "1:2").await.text(), "ok");
+        assert_eq!(get(server.addr, &url).await.text(), "1:3");
+    }
+    assert!(!socket.is_closed());
+    let silent = std::time::Instant::now();
+    assert_eq!(events.close(socket.id()).await, CloseReason::PingTimeout);
+    assert!(start.elapsed() >= interval * 3 + interval + timeout);
+    assert!(silent.elapsed() < interval + timeout + Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn per_message_deflate_is_negotiated_when_enabled() {
+    let (server, mut events) = echoing(Config::default().per_message_deflate(true)).await;
+    let url = format!("ws://{}{}", server.addr, eio("EIO=4&transport=websocket"));
+    let request = ClientRequest::new(&url)
+        .unwrap()
+        .deflate(Some(DeflateConfig::default()));
+    let (mut ws, response) = duplex_ws::connect_with(request, &ClientConfig::default())
+        .await
+        .unwrap();
+    let extensions = response.headers()["sec-websocket-extensions"]
+        .to_str()
+        .unwrap();
+    assert!(extensions.starts_with("permessage-deflate"), "{extensions}");
+    recv_text(&mut ws).await;
+    let socket = events.open().await;
+    let big = format!("4{}", "abc".repeat(1000));
+    send_text(&mut ws, &big).await;
+    assert_eq!(recv_text(&mut ws).await, big);
+    assert_eq!(events.message(socket.id()).await.len(), big.len() - 1);
+
+    // Off by default: an offer is declined.
+    let (plain, _events) = echoing(Config::default()).await;
+    let url = format!("ws://{}{}", plain.addr, eio("EIO=4&transport=websocket"));
+    let request = ClientRequest::new(&url)
+        .unwrap()
+        .deflate(Some(DeflateConfig::default()));
+    let (_, response) = duplex_ws::connect_with(request, &ClientConfig::default())
+        .await
+        .unwrap();
+    assert!(response.headers().get("sec-websocket-extensions").is_none());
 }
 
 #[tokio::test]
