@@ -249,3 +249,65 @@ async fn a_websocket_session_cannot_be_polled_or_upgraded() {
     send_text(&mut ws, "4unharmed").await;
     assert_eq!(recv_text(&mut ws).await, "4unharmed");
 }
+
+#[tokio::test]
+async fn no_task_is_left_behind_after_failed_upgrades() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let (server, mut events) =
+        echoing(Config::default().upgrade_timeout(Duration::from_millis(200))).await;
+    let baseline = metrics.num_alive_tasks();
+    let ws_url = |session: &Polling| eio(&format!("EIO=4&transport=websocket&sid={}", session.sid));
+    let mut sessions = Vec::new();
+
+    // Times out.
+    let session = Polling::open(server.addr).await;
+    let mut ws = ws_connect(server.addr, &ws_url(&session)).await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    assert!(expect_close_frame(&mut ws).await.is_some());
+    sessions.push(session);
+
+    // A bad probe.
+    let session = Polling::open(server.addr).await;
+    let mut ws = ws_connect(server.addr, &ws_url(&session)).await;
+    send_text(&mut ws, "2notprobe").await;
+    assert!(expect_close_frame(&mut ws).await.is_some());
+    // No `3probe`, so no noop either: the session is as it was.
+    session.post("4after a bad probe").await;
+    assert_eq!(session.poll().await, ["4after a bad probe"]);
+    session.post("1").await;
+
+    // Dropped mid-probe.
+    let session = Polling::open(server.addr).await;
+    let mut ws = ws_connect(server.addr, &ws_url(&session)).await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    drop(ws);
+    sessions.push(session);
+
+    // The session ends while its WebSocket probes.
+    let session = Polling::open(server.addr).await;
+    let mut ws = ws_connect(server.addr, &ws_url(&session)).await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    server.engine.socket(session.sid()).unwrap().close();
+    assert!(expect_close_frame(&mut ws).await.is_some());
+
+    for session in &sessions {
+        // The failed upgrade left the session on polling, with the noop of its probe.
+        assert_eq!(session.poll().await, ["6"]);
+        session.post("1").await;
+    }
+    let mut closed = 0;
+    while closed < 4 {
+        if let Event::Close(..) = events.next().await {
+            closed += 1;
+        }
+    }
+    within(STEP, "every task to end", async {
+        while metrics.num_alive_tasks() != baseline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
