@@ -125,3 +125,27 @@ async fn a_second_concurrent_poll_is_refused_and_closes_the_session() {
         Err(duplex_engineio::SendError::Closed(Message::text("late")))
     );
 }
+
+#[tokio::test]
+async fn a_poll_whose_connection_dropped_does_not_count_as_pending() {
+    use tokio::io::AsyncWriteExt;
+
+    let (server, mut events) = echoing(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    // A proxy that gives up on a long-poll closes its connection; the client polls again.
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", session.url());
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(tcp);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let (addr, url) = (server.addr, session.url());
+    let again = tokio::spawn(async move { get(addr, &url).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    session.post("4still here").await;
+    let resp = within(STEP, "the new poll", again).await.unwrap();
+    assert_eq!((resp.status, resp.text()), (StatusCode::OK, "4still here"));
+    assert!(!socket.is_closed());
+}

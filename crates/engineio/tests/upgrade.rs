@@ -311,3 +311,31 @@ async fn no_task_is_left_behind_after_failed_upgrades() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_eio3_session_upgrades_too() {
+    let (server, mut events) = echoing(Config::default().allow_eio3(true)).await;
+    let resp = get(server.addr, &eio("EIO=3&transport=polling")).await;
+    let (_, open) = resp.text().split_once(':').unwrap();
+    let sid = open_json(open)["sid"].as_str().unwrap().to_owned();
+    let socket = events.open().await;
+    let mut ws = ws_connect(
+        server.addr,
+        &eio(&format!("EIO=3&transport=websocket&sid={sid}")),
+    )
+    .await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    let url = eio(&format!("EIO=3&transport=polling&sid={sid}"));
+    assert_eq!(get(server.addr, &url).await.text(), "1:6");
+    send_text(&mut ws, "5").await;
+    send_text(&mut ws, "4hi").await;
+    assert_eq!(recv_text(&mut ws).await, "4hi");
+    assert_eq!(socket.transport(), Transport::Websocket);
+    // v3 heartbeat over the WebSocket: the client pings.
+    send_text(&mut ws, "2").await;
+    assert_eq!(recv_text(&mut ws).await, "3");
+    get(server.addr, &url)
+        .await
+        .assert_error(400, 3, "Bad request");
+}
