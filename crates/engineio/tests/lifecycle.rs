@@ -6,10 +6,12 @@ mod common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use duplex_engineio::{CloseReason, Config, Message, SendError, Sid};
+use duplex_engineio::{CloseReason, Config, EngineIo, Handler, Message, SendError, Sid, Socket};
 use http::StatusCode;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -502,4 +504,31 @@ async fn socket_closed_resolves_when_the_session_ends() {
         socket.send("late"),
         Err(SendError::Closed(Message::text("late")))
     );
+}
+
+/// A handler whose `on_close` takes a while (as one that logs or updates a store might).
+struct SlowClose {
+    closed: Arc<AtomicUsize>,
+}
+
+impl Handler for SlowClose {
+    fn on_message(&self, _socket: &Arc<Socket>, _message: Message) {}
+
+    fn on_close(&self, _socket: &Arc<Socket>, _reason: CloseReason) {
+        std::thread::sleep(Duration::from_millis(200));
+        self.closed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "server bug: a session is unregistered before its on_close runs, so EngineIo::shutdown can return before on_close has run"]
+async fn shutdown_returns_after_every_on_close_has_run() {
+    let closed = Arc::new(AtomicUsize::new(0));
+    let handler = SlowClose {
+        closed: closed.clone(),
+    };
+    let server = TestServer::start(EngineIo::new(Config::default(), handler)).await;
+    let (_ws, _) = ws_open(server.addr).await;
+    within(STEP, "EngineIo::shutdown", server.engine.shutdown()).await;
+    assert_eq!(closed.load(Ordering::SeqCst), 1, "shutdown returned first");
 }

@@ -149,3 +149,27 @@ async fn a_poll_whose_connection_dropped_does_not_count_as_pending() {
     assert_eq!((resp.status, resp.text()), (StatusCode::OK, "4still here"));
     assert!(!socket.is_closed());
 }
+
+#[tokio::test]
+async fn a_second_concurrent_post_is_refused_and_closes_the_session() {
+    use tokio::io::AsyncWriteExt;
+
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    // A POST whose body has not all arrived yet.
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n4partial",
+        session.url()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    post(server.addr, &session.url(), "4second")
+        .await
+        .assert_error(400, 3, "Bad request");
+    assert_eq!(events.close(socket.id()).await, CloseReason::TransportError);
+    drop(tcp);
+    assert!(events.try_next().is_none(), "no message was delivered");
+}
