@@ -173,3 +173,30 @@ async fn a_second_concurrent_post_is_refused_and_closes_the_session() {
     drop(tcp);
     assert!(events.try_next().is_none(), "no message was delivered");
 }
+
+#[tokio::test]
+async fn packets_after_a_close_packet_in_one_post_are_ignored() {
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    session.post("4before\x1e1\x1e4after").await;
+    assert_eq!(events.message(socket.id()).await, Message::text("before"));
+    assert_eq!(events.close(socket.id()).await, CloseReason::TransportClose);
+    events.assert_quiet(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_v4_client_that_pings_breaks_the_heartbeat_direction() {
+    let (server, mut events) = recording(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    session.post("2").await;
+    assert_eq!(events.close(socket.id()).await, CloseReason::TransportError);
+
+    let (mut ws, sid) = ws_open(server.addr).await;
+    let sid = Sid::parse(&sid).unwrap();
+    events.open().await;
+    send_text(&mut ws, "2").await;
+    assert!(expect_close_frame(&mut ws).await.is_some());
+    assert_eq!(events.close(sid).await, CloseReason::TransportError);
+}

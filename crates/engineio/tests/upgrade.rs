@@ -339,3 +339,26 @@ async fn an_eio3_session_upgrades_too() {
         .await
         .assert_error(400, 3, "Bad request");
 }
+
+#[tokio::test]
+async fn a_poll_still_pending_when_5_arrives_is_released_with_a_noop() {
+    let (server, _events) = echoing(Config::default()).await;
+    let session = Polling::open(server.addr).await;
+    let mut ws = ws_connect(
+        server.addr,
+        &eio(&format!("EIO=4&transport=websocket&sid={}", session.sid)),
+    )
+    .await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    assert_eq!(session.poll().await, ["6"]);
+    // A client that polls again anyway, then completes the upgrade.
+    let (addr, url) = (server.addr, session.url());
+    let late = tokio::spawn(async move { get(addr, &url).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_text(&mut ws, "5").await;
+    let resp = within(STEP, "the late poll", late).await.unwrap();
+    assert_eq!((resp.status, resp.text()), (StatusCode::OK, "6"));
+    send_text(&mut ws, "4done").await;
+    assert_eq!(recv_text(&mut ws).await, "4done");
+}
