@@ -187,6 +187,17 @@ async fn polling_responses_over_the_threshold_are_compressed_when_accepted() {
     assert!(resp.headers.get("content-encoding").is_none());
     assert_eq!(resp.text(), big);
 
+    // The threshold is inclusive: a payload of exactly 1024 bytes is compressed.
+    let exactly = format!("4{}", "y".repeat(threshold - 1));
+    session.post(exactly.clone()).await;
+    let resp = poll_accepting(&session, "gzip").await;
+    assert_eq!(resp.headers["content-encoding"], "gzip");
+    assert_eq!(gunzip(&resp.body), exactly);
+    session.post(exactly[..threshold - 1].to_owned()).await;
+    let resp = poll_accepting(&session, "gzip").await;
+    assert!(resp.headers.get("content-encoding").is_none());
+    assert_eq!(resp.body.len(), threshold - 1);
+
     session.post("4small").await;
     let resp = poll_accepting(&session, "gzip").await;
     assert!(resp.headers.get("content-encoding").is_none());
