@@ -95,3 +95,39 @@ async fn messages_sent_in_on_open_follow_the_open_packet() {
         Some(duplex_ws::Message::binary(&DATA[..]))
     );
 }
+
+#[tokio::test]
+async fn the_open_packet_holds_exactly_the_protocol_fields() {
+    let config = Config::default()
+        .ping_interval(std::time::Duration::from_millis(1234))
+        .ping_timeout(std::time::Duration::from_millis(567))
+        .max_http_buffer_size(8910);
+    let (server, _events) = recording(config).await;
+    let session = Polling::open(server.addr).await;
+    let keys: Vec<&str> = session
+        .open
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "maxPayload",
+            "pingInterval",
+            "pingTimeout",
+            "sid",
+            "upgrades"
+        ]
+    );
+    assert_eq!(session.open["upgrades"], serde_json::json!(["websocket"]));
+    assert_eq!(session.open["pingInterval"], 1234);
+    assert_eq!(session.open["pingTimeout"], 567);
+    assert_eq!(session.open["maxPayload"], 8910);
+
+    let (_ws, sid) = ws_open(server.addr).await;
+    assert_ne!(sid, session.sid);
+}

@@ -177,3 +177,34 @@ async fn the_layer_works_in_an_axum_router() {
     assert_eq!(get(addr, "/nowhere").await.status, StatusCode::NOT_FOUND);
     assert_engine_io_works(addr, &mut events).await;
 }
+
+#[tokio::test]
+async fn graceful_shutdown_releases_a_long_poll_over_http2() {
+    let (server, mut events) = recording(Config::default()).await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let driver = tokio::spawn(connection);
+    let session = Polling::open(server.addr).await;
+    events.open().await;
+    let request = Request::get(format!("http://{}{}", server.addr, session.url()))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let poll = tokio::spawn(async move {
+        let response = sender.send_request(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, body)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    server.stop().await;
+    let (status, body) = within(STEP, "the HTTP/2 long-poll", poll).await.unwrap();
+    assert_eq!((status, &body[..]), (StatusCode::OK, &b"1"[..]));
+    within(STEP, "the HTTP/2 connection to end", driver)
+        .await
+        .unwrap()
+        .unwrap();
+}
