@@ -349,3 +349,88 @@ async fn eio3_is_refused_unless_allowed() {
         .assert_error(400, 5, "Unsupported protocol version");
     assert_eq!(server.engine.session_count(), 0);
 }
+
+#[tokio::test]
+async fn cors_headers_are_on_every_answer_and_preflights_are_answered() {
+    let cors = duplex_engineio::Cors::origins(["http://app.test"]).credentials(true);
+    let (server, _events) = echoing(Config::default().cors(cors)).await;
+    let handshake = eio("EIO=4&transport=polling");
+    let from = |origin| [("origin", origin)];
+
+    let resp = send(
+        server.addr,
+        request(
+            Method::GET,
+            &handshake,
+            &from("http://app.test"),
+            Bytes::new(),
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(
+        resp.headers["access-control-allow-origin"],
+        "http://app.test"
+    );
+    assert_eq!(resp.headers["access-control-allow-credentials"], "true");
+    let sid = open_json(resp.text())["sid"].as_str().unwrap().to_owned();
+
+    // Error answers carry them too, so a browser can read the error.
+    let resp = send(
+        server.addr,
+        request(
+            Method::GET,
+            &eio("EIO=4&transport=polling&sid=nope"),
+            &from("http://app.test"),
+            Bytes::new(),
+        ),
+    )
+    .await;
+    resp.assert_error(400, 1, "Session ID unknown");
+    assert_eq!(
+        resp.headers["access-control-allow-origin"],
+        "http://app.test"
+    );
+
+    let resp = send(
+        server.addr,
+        request(
+            Method::GET,
+            &handshake,
+            &from("http://evil.test"),
+            Bytes::new(),
+        ),
+    )
+    .await;
+    assert!(resp.headers.get("access-control-allow-origin").is_none());
+
+    let preflight = request(
+        Method::OPTIONS,
+        &eio(&format!("EIO=4&transport=polling&sid={sid}")),
+        &[
+            ("origin", "http://app.test"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ],
+        Bytes::new(),
+    );
+    let resp = send(server.addr, preflight).await;
+    assert_eq!(resp.status, StatusCode::NO_CONTENT);
+    assert!(resp.body.is_empty());
+    assert_eq!(
+        resp.headers["access-control-allow-origin"],
+        "http://app.test"
+    );
+    assert_eq!(resp.headers["access-control-allow-headers"], "content-type");
+    let methods = resp.headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
+    assert!(methods.split(',').any(|m| m == "POST"), "{methods}");
+    // The preflight is not a request of the session.
+    assert!(
+        server
+            .engine
+            .socket(duplex_engineio::Sid::parse(&sid).unwrap())
+            .is_some()
+    );
+}
