@@ -1,11 +1,12 @@
-//! Messages on the wire: binary as `b` + base64 in polling payloads and as binary frames over
-//! WebSocket (v4, and v3's type-prefixed frames), and what the application sends in `on_open`.
+//! Messages on the wire: the open packet, binary as `b` + base64 in polling payloads and as
+//! binary frames over WebSocket, what the application sends in `on_open`, and the bounded
+//! outgoing queue.
 
 mod common;
 
 use bytes::Bytes;
 use common::*;
-use duplex_engineio::{Config, EngineIo, Message};
+use duplex_engineio::{Config, EngineIo, Message, SendError};
 
 const DATA: [u8; 4] = [0, 1, 0xfe, 0xff];
 
@@ -39,41 +40,6 @@ async fn binary_messages_are_binary_frames_over_websocket() {
         recv(&mut ws).await,
         Some(duplex_ws::Message::binary(&DATA[..]))
     );
-}
-
-#[tokio::test]
-async fn binary_messages_of_v3_clients_carry_the_packet_type() {
-    let (server, mut events) = echoing(Config::default().allow_eio3(true)).await;
-    let mut ws = ws_connect(server.addr, &eio("EIO=3&transport=websocket")).await;
-    recv_text(&mut ws).await;
-    let socket = events.open().await;
-    let framed: Vec<u8> = [4].iter().chain(&DATA).copied().collect();
-    within(
-        STEP,
-        "send",
-        ws.send(duplex_ws::Message::binary(framed.clone())),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        events.message(socket.id()).await,
-        Message::binary(Bytes::from_static(&DATA))
-    );
-    assert_eq!(
-        recv(&mut ws).await,
-        Some(duplex_ws::Message::binary(framed))
-    );
-
-    // Over v3 polling a binary message is `b4` + base64 in the text form.
-    let resp = get(server.addr, &eio("EIO=3&transport=polling")).await;
-    let (_, open) = resp.text().split_once(':').unwrap();
-    let sid = open_json(open)["sid"].as_str().unwrap().to_owned();
-    let socket = events.open().await;
-    socket
-        .send(Message::binary(Bytes::from_static(&DATA)))
-        .unwrap();
-    let url = eio(&format!("EIO=3&transport=polling&sid={sid}"));
-    assert_eq!(get(server.addr, &url).await.text(), "10:b4AAH+/w==");
 }
 
 #[tokio::test]
@@ -130,4 +96,25 @@ async fn the_open_packet_holds_exactly_the_protocol_fields() {
 
     let (_ws, sid) = ws_open(server.addr).await;
     assert_ne!(sid, session.sid);
+}
+
+#[tokio::test]
+async fn a_full_outgoing_queue_refuses_the_message_and_keeps_the_session() {
+    let (server, mut events) = recording(Config::default().max_queued_packets(8)).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    assert!(session.first.is_empty());
+
+    for i in 0..8 {
+        socket.send(format!("m{i}")).unwrap();
+    }
+    assert_eq!(socket.send("m8"), Err(SendError::Full(Message::text("m8"))));
+    assert!(!socket.is_closed());
+    assert!(server.engine.socket(socket.id()).is_some());
+
+    let expected: Vec<String> = (0..8).map(|i| format!("4m{i}")).collect();
+    assert_eq!(session.poll().await, expected);
+    socket.send("m8").unwrap();
+    assert_eq!(session.poll().await, ["4m8"]);
+    assert!(events.try_next().is_none());
 }
