@@ -26,7 +26,8 @@ async fn graceful_shutdown_closes_every_session_and_releases_pending_polls() {
     for _ in 0..2 {
         sockets.push(ws_open(addr).await.0);
     }
-    for _ in 0..4 {
+    sockets.push(upgrade(&Polling::open(addr).await).await.0);
+    for _ in 0..5 {
         events.open().await;
     }
     // Lets both polls reach the server before it stops.
@@ -42,7 +43,7 @@ async fn graceful_shutdown_closes_every_session_and_releases_pending_polls() {
     for mut ws in sockets {
         assert!(expect_close_frame(&mut ws).await.is_some());
     }
-    let reasons = events.closes(4).await;
+    let reasons = events.closes(5).await;
     assert!(
         reasons.values().all(|r| *r == CloseReason::ServerShutdown),
         "{reasons:?}"
