@@ -97,7 +97,6 @@ impl Handler for SlowClose {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: a session is unregistered before its on_close runs, so EngineIo::shutdown can return before on_close has run"]
 async fn shutdown_returns_after_every_on_close_has_run() {
     let closed = Arc::new(AtomicUsize::new(0));
     let handler = SlowClose {
@@ -133,7 +132,6 @@ async fn socket_closed_resolves_when_the_session_ends() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a closed polling session is unregistered at once, so the next poll gets 400 instead of the queued packets and the close"]
 async fn a_polling_client_gets_what_was_queued_then_the_close_after_socket_close() {
     let (server, mut events) = recording(Config::default()).await;
     let session = Polling::open(server.addr).await;
@@ -147,7 +145,6 @@ async fn a_polling_client_gets_what_was_queued_then_the_close_after_socket_close
 }
 
 #[tokio::test]
-#[ignore = "server bug: carry() drops a batch queued just before Socket::close (select! against an already-cancelled token)"]
 async fn a_websocket_client_gets_what_was_queued_then_the_close_after_socket_close() {
     let (server, mut events) = recording(Config::default()).await;
     // The loss depends on select!'s random branch order: 20 sessions make it certain.
@@ -163,7 +160,6 @@ async fn a_websocket_client_gets_what_was_queued_then_the_close_after_socket_clo
 }
 
 #[tokio::test]
-#[ignore = "server bug (parity): a WebSocket that ends without a close frame gives TransportError; engine.io gives \"transport close\""]
 async fn a_websocket_dropped_without_a_close_frame_closes_with_transport_close() {
     let (server, mut events) = recording(Config::default()).await;
     let (ws, _) = ws_open(server.addr).await;
