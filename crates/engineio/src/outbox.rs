@@ -81,12 +81,30 @@ impl Outbox {
         if queue.capacity() > 64 {
             queue.shrink_to(0);
         }
+        drop(queue);
+        if !packets.is_empty() {
+            // For `drained`.
+            self.wake();
+        }
         packets
     }
 
     /// Whether nothing waits to be sent.
     pub(crate) fn is_empty(&self) -> bool {
         self.lock().is_empty()
+    }
+
+    /// Waits until the queue is empty.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let changed = self.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_empty() {
+                return;
+            }
+            changed.await;
+        }
     }
 
     /// Wakes every waiting consumer, which then looks at the queue and the session state.

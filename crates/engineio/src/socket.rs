@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use duplex_engineio_proto::{Heartbeat, Message, Packet, Protocol, Sid};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Transport;
@@ -27,6 +28,8 @@ pub struct Socket {
     data: OnceLock<Box<dyn Any + Send + Sync>>,
     pub(crate) closed: CancellationToken,
     pub(crate) heartbeat: Mutex<Heartbeat>,
+    /// Wakes the session task when a pong moved the heartbeat deadline.
+    pub(crate) heartbeat_moved: Notify,
     /// A long-poll GET is waiting on this session.
     pub(crate) poll_pending: AtomicBool,
     /// A POST is being read for this session.
@@ -58,6 +61,7 @@ impl Socket {
             data: OnceLock::new(),
             closed: CancellationToken::new(),
             heartbeat: Mutex::new(heartbeat),
+            heartbeat_moved: Notify::new(),
             poll_pending: AtomicBool::new(false),
             post_pending: AtomicBool::new(false),
         }

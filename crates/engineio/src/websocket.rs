@@ -186,10 +186,16 @@ where
                 ws.flush().await
             };
             // A client that stops reading also stops answering pings: the heartbeat closes
-            // the session, which must not wait on a write that never completes.
-            let written = tokio::select! {
-                written = write => written.is_ok(),
-                _ = socket.closed.cancelled() => false,
+            // the session, which must not wait on a write that never completes. Once closed,
+            // what is left is written within the close grace period.
+            let written = if socket.is_closed() {
+                matches!(tokio::time::timeout(CLOSE_GRACE, write).await, Ok(Ok(())))
+            } else {
+                tokio::select! {
+                    biased;
+                    written = write => written.is_ok(),
+                    _ = socket.closed.cancelled() => false,
+                }
             };
             if !written {
                 socket.close_with(CloseReason::TransportError);
@@ -230,6 +236,12 @@ fn on_message<H: Handler>(
         Some(Ok(WsMessage::Binary(data))) => Packet::decode_binary(data, socket.protocol()),
         Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return,
         Some(Ok(WsMessage::Close(_))) | None => {
+            socket.close_with(CloseReason::TransportClose);
+            return;
+        }
+        // A connection that ends without a close frame is a transport close, as the
+        // reference server reports it.
+        Some(Err(duplex_ws::Error::AbnormalClosure)) => {
             socket.close_with(CloseReason::TransportClose);
             return;
         }
