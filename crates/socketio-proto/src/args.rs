@@ -96,6 +96,65 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
+/// The arguments of an event as raw JSON, without the name and the brackets: `1,{"a":2}` for
+/// `["ev",1,{"a":2}]`; `skip` is 1 for events (the name), 0 for acks.
+pub fn raw_args(data: &str, skip: usize) -> Option<&str> {
+    let all: Vec<&RawValue> = serde_json::from_str(data).ok()?;
+    let first = all.get(skip)?;
+    let last = all.last()?;
+    let offset = |raw: &RawValue| raw.get().as_ptr() as usize - data.as_ptr() as usize;
+    let start = offset(first);
+    let end = offset(last) + last.get().len();
+    data.get(start..end)
+}
+
+/// Builds `["event",<raw args>]` (or `[<raw args>]` without an event) from arguments taken
+/// with [`raw_args`], byte for byte.
+pub fn with_raw_args(event: Option<&str>, raw: &str) -> Utf8Bytes {
+    let mut out = String::with_capacity(raw.len() + event.map_or(2, |e| e.len() + 5));
+    out.push('[');
+    if let Some(event) = event {
+        out.push_str(&serde_json::to_string(event).unwrap_or_else(|_| "\"\"".into()));
+        if !raw.is_empty() {
+            out.push(',');
+        }
+    }
+    out.push_str(raw);
+    out.push(']');
+    Utf8Bytes::from(out)
+}
+
+/// The name of an event, from its data `["name", ...]`: the string, or a numeric name's text.
+pub fn event_name(data: &str) -> Option<String> {
+    struct Name;
+    impl<'de> serde::de::Visitor<'de> for Name {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an event array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element::<&RawValue>()?;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(
+                first.and_then(|raw| match serde_json::from_str::<String>(raw.get()) {
+                    Ok(name) => Some(name),
+                    Err(_) => serde_json::from_str::<f64>(raw.get())
+                        .ok()
+                        .map(|_| raw.get().to_owned()),
+                }),
+            )
+        }
+    }
+    use serde::Deserializer as _;
+    serde_json::Deserializer::from_str(data)
+        .deserialize_seq(Name)
+        .ok()
+        .flatten()
+}
+
 /// Lets serde_json and [`Spread`] write to the same buffer, one after the other.
 struct Shared<'w>(&'w RefCell<Vec<u8>>);
 
@@ -335,6 +394,32 @@ mod tests {
             serde_json::to_string(&Binary::from(vec![5])).unwrap(),
             "[5]"
         );
+    }
+
+    #[test]
+    fn raw_arguments_pass_through() {
+        let data = r#"["message", {"b":1,"a":[2]} ,3.50,"x"]"#;
+        assert_eq!(raw_args(data, 1), Some(r#"{"b":1,"a":[2]} ,3.50,"x""#));
+        assert_eq!(
+            with_raw_args(Some("back"), raw_args(data, 1).unwrap()),
+            r#"["back",{"b":1,"a":[2]} ,3.50,"x"]"#
+        );
+        assert_eq!(raw_args(r#"["message"]"#, 1), None);
+        assert_eq!(with_raw_args(Some("e"), ""), r#"["e"]"#);
+        assert_eq!(with_raw_args(None, "1,2"), "[1,2]");
+        assert_eq!(raw_args("[1,2]", 0), Some("1,2"));
+    }
+
+    #[test]
+    fn event_names() {
+        assert_eq!(
+            event_name(r#"["chat message","x"]"#).as_deref(),
+            Some("chat message")
+        );
+        assert_eq!(event_name(r#"["a\"b"]"#).as_deref(), Some("a\"b"));
+        assert_eq!(event_name("[12,1]").as_deref(), Some("12"));
+        assert_eq!(event_name("[]"), None);
+        assert_eq!(event_name("{}"), None);
     }
 
     #[test]

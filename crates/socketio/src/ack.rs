@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use crate::error::{AckError, SendError};
-use crate::handler::BoxFuture;
+use crate::handler::{BoxFuture, RawArgs};
 use crate::socket::Socket;
 
 /// The answer to an emit with ack: the ack packet's data and attachments.
@@ -46,6 +46,16 @@ impl AckSender {
     pub fn send<T: Serialize + ?Sized>(self, args: &T) -> Result<(), SendError> {
         match self.id {
             Some(id) => self.socket.send_ack(id, args),
+            None => Ok(()),
+        }
+    }
+}
+
+impl AckSender {
+    /// Sends the acknowledgement with arguments received earlier, unchanged.
+    pub fn send_raw(self, args: &RawArgs) -> Result<(), SendError> {
+        match self.id {
+            Some(id) => self.socket.send_raw_ack(id, args),
             None => Ok(()),
         }
     }
@@ -93,4 +103,3 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for AckFuture<T> {
         })
     }
 }
-

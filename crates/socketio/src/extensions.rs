@@ -37,14 +37,18 @@ impl Extensions {
         self.map.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
+    fn write(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
         self.map.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl std::fmt::Debug for Extensions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Extensions").field("len", &self.read().len()).finish()
+        f.debug_struct("Extensions")
+            .field("len", &self.read().len())
+            .finish()
     }
 }
 

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 use bytes::Bytes;
 use duplex_socketio_proto::Utf8Bytes;
@@ -50,9 +50,31 @@ impl EventContext {
         &self.socket
     }
 
+    /// The arguments as they arrived (raw JSON and attachments), to send on unchanged.
+    pub fn raw_args(&self) -> RawArgs {
+        RawArgs {
+            json: args::raw_args(&self.data, 1).unwrap_or("").to_owned(),
+            attachments: self.attachments.clone(),
+        }
+    }
+
     /// The arguments, deserialized (see [`Data`]).
     pub fn args<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         args::decode_event_args(&self.data, &self.attachments)
+    }
+}
+
+/// Arguments kept as raw JSON (with their binary attachments), passed on byte for byte: key
+/// order, number formatting and placeholders unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawArgs {
+    pub(crate) json: String,
+    pub(crate) attachments: Vec<Bytes>,
+}
+
+impl FromEvent for RawArgs {
+    fn from_event(ctx: &EventContext) -> Result<Self, ExtractError> {
+        Ok(ctx.raw_args())
     }
 }
 
@@ -186,7 +208,7 @@ where
 pub(crate) fn run<F: Future<Output = ()> + Send + 'static>(future: F) {
     let mut future = Box::pin(future);
     let mut cx = Context::from_waker(Waker::noop());
-    if let Poll::Pending = future.as_mut().poll(&mut cx) {
+    if future.as_mut().poll(&mut cx).is_pending() {
         tokio::spawn(future);
     }
 }

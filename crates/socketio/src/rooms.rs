@@ -67,14 +67,20 @@ impl RoomIndex {
     }
 
     pub(crate) fn leave(&mut self, sid: Sid, rooms: &[Room]) {
-        if let Some(mine) = self.rooms_of.get_mut(&sid) {
-            for room in rooms {
-                mine.remove(room);
-                self.remove_member(room, sid);
+        let Some(mine) = self.rooms_of.get_mut(&sid) else {
+            return;
+        };
+        let mut left = Vec::with_capacity(rooms.len());
+        for room in rooms {
+            if mine.remove(room) {
+                left.push(room);
             }
-            if mine.is_empty() {
-                self.rooms_of.remove(&sid);
-            }
+        }
+        if mine.is_empty() {
+            self.rooms_of.remove(&sid);
+        }
+        for room in left {
+            self.remove_member(room, sid);
         }
     }
 
@@ -154,7 +160,11 @@ mod tests {
         assert_eq!(red, want);
         let both = index.select(&["red", "blue"].into_rooms(), &[], std::iter::empty());
         assert_eq!(both.len(), 3);
-        let except = index.select(&"red".into_rooms(), &"blue".into_rooms(), std::iter::empty());
+        let except = index.select(
+            &"red".into_rooms(),
+            &"blue".into_rooms(),
+            std::iter::empty(),
+        );
         assert_eq!(except, vec![a]);
         let all = index.select(&[], &"red".into_rooms(), [a, b, c].into_iter());
         assert_eq!(all, vec![c]);

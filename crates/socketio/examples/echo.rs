@@ -1,0 +1,69 @@
+//! The Socket.IO echo server the interop tests drive. In `/` and `/custom`: on connection it
+//! emits `auth` with the handshake's auth payload, answers `message` with `message-back` and
+//! the same arguments (binary included), and acks `message-with-ack` with its arguments.
+//!
+//! `cargo run --release --example echo -- --port 3000 --ping-interval 300 --ping-timeout 200
+//! --max-payload 1000000 --connect-timeout 1000 --cors '*'`
+
+use std::time::Duration;
+
+use clap::Parser;
+use duplex_socketio::{AckSender, Cors, RawArgs, SocketIo, SocketRef};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Milliseconds between pings.
+    #[arg(long, default_value_t = 25_000)]
+    ping_interval: u64,
+    /// Milliseconds to wait for a pong.
+    #[arg(long, default_value_t = 20_000)]
+    ping_timeout: u64,
+    /// Largest message / polling body in bytes.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_payload: usize,
+    /// Milliseconds a connection has to join a namespace.
+    #[arg(long, default_value_t = 45_000)]
+    connect_timeout: u64,
+    /// Allowed origins: `*`, or a comma-separated list.
+    #[arg(long)]
+    cors: Option<String>,
+}
+
+async fn on_connect(socket: SocketRef) {
+    let auth: serde_json::Value = socket.handshake().auth().unwrap_or_default();
+    let _ = socket.emit("auth", &auth);
+    socket.on("message", |socket: SocketRef, args: RawArgs| async move {
+        let _ = socket.emit_raw("message-back", &args);
+    });
+    socket.on(
+        "message-with-ack",
+        |args: RawArgs, ack: AckSender| async move {
+            let _ = ack.send_raw(&args);
+        },
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let mut builder = SocketIo::builder()
+        .ping_interval(Duration::from_millis(args.ping_interval))
+        .ping_timeout(Duration::from_millis(args.ping_timeout))
+        .max_http_buffer_size(args.max_payload)
+        .connect_timeout(Duration::from_millis(args.connect_timeout));
+    match args.cors.as_deref() {
+        None => {}
+        Some("*") => builder = builder.cors(Cors::any()),
+        Some(list) => builder = builder.cors(Cors::origins(list.split(','))),
+    }
+    let io = builder.build();
+    io.ns("/", on_connect);
+    io.ns("/custom", on_connect);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
+    println!("LISTENING {}", listener.local_addr()?.port());
+    duplex_socketio::serve(listener, io).await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! One Engine.IO connection seen by Socket.IO: its packet decoder and the sockets it has
+//! opened in namespaces; the Engine.IO handler that routes packets to them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use duplex_engineio::{CloseReason, Handler, Message};
+use duplex_socketio_proto::{Decoder, Packet, PacketType, Utf8Bytes};
+
+use crate::handler::run;
+use crate::io::IoInner;
+use crate::reason::DisconnectReason;
+use crate::socket::Socket;
+
+/// Per-connection state, attached to the Engine.IO socket.
+struct Client {
+    decoder: Mutex<Decoder>,
+    sockets: Mutex<HashMap<String, Arc<Socket>>>,
+    /// Set when Socket.IO itself ends the connection, so its sockets see the real reason.
+    closing: Mutex<Option<DisconnectReason>>,
+}
+
+/// The Engine.IO handler of a Socket.IO server (the type parameter of its layer and service).
+pub struct EngineHandler {
+    pub(crate) io: Arc<IoInner>,
+}
+
+impl Handler for EngineHandler {
+    fn on_open(&self, conn: &Arc<duplex_engineio::Socket>) {
+        let client = Client {
+            decoder: Mutex::new(Decoder::new(self.io.config.max_attachments)),
+            sockets: Mutex::default(),
+            closing: Mutex::default(),
+        };
+        let _ = conn.set_data(client);
+        // A connection that joins no namespace in time is closed.
+        let conn = conn.clone();
+        let timeout = self.io.config.connect_timeout;
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(timeout) => {
+                    let joined = conn.data::<Client>().is_some_and(|c| !lock(&c.sockets).is_empty());
+                    if !joined {
+                        tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
+                        conn.close();
+                    }
+                }
+                () = conn.closed() => {}
+            }
+        });
+    }
+
+    fn on_message(&self, conn: &Arc<duplex_engineio::Socket>, message: Message) {
+        let Some(client) = conn.data::<Client>() else {
+            return;
+        };
+        let decoded = lock(&client.decoder).decode(message);
+        let packet = match decoded {
+            Ok(Some(packet)) => packet,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::debug!(sid = %conn.id(), error = %e, "malformed packet");
+                *lock(&client.closing) = Some(DisconnectReason::ParseError);
+                conn.close();
+                return;
+            }
+        };
+        match packet.kind {
+            PacketType::Connect => self.connect(conn, client, packet),
+            PacketType::Disconnect => {
+                let socket = lock(&client.sockets).remove(packet.nsp.as_str());
+                if let Some(socket) = socket {
+                    socket.close(DisconnectReason::ClientNamespaceDisconnect);
+                }
+            }
+            PacketType::Event | PacketType::Ack => {
+                let socket = lock(&client.sockets).get(packet.nsp.as_str()).cloned();
+                match (socket, packet.kind) {
+                    (Some(socket), PacketType::Event) => socket.on_event(packet),
+                    (Some(socket), _) => socket.on_ack(packet),
+                    (None, _) => {
+                        tracing::debug!(sid = %conn.id(), nsp = %packet.nsp, "packet for a namespace not joined");
+                    }
+                }
+            }
+            // Server-to-client types coming from a client.
+            _ => {
+                *lock(&client.closing) = Some(DisconnectReason::ParseError);
+                conn.close();
+            }
+        }
+    }
+
+    fn on_close(&self, conn: &Arc<duplex_engineio::Socket>, reason: CloseReason) {
+        let Some(client) = conn.data::<Client>() else {
+            return;
+        };
+        let reason = lock(&client.closing)
+            .take()
+            .unwrap_or_else(|| reason.into());
+        let sockets: Vec<Arc<Socket>> = lock(&client.sockets).drain().map(|(_, s)| s).collect();
+        for socket in sockets {
+            socket.close(reason);
+        }
+    }
+}
+
+impl EngineHandler {
+    fn connect(&self, conn: &Arc<duplex_engineio::Socket>, client: &Client, packet: Packet) {
+        let name = packet.nsp.as_str();
+        let Some(ns) = self.io.namespace(name) else {
+            let error = Packet::connect_error(
+                name,
+                Utf8Bytes::from_static(r#"{"message":"Invalid namespace"}"#),
+            );
+            for message in error.encode() {
+                let _ = conn.send(message);
+            }
+            return;
+        };
+        if lock(&client.sockets).contains_key(name) {
+            tracing::debug!(sid = %conn.id(), nsp = %name, "already connected to this namespace");
+            return;
+        }
+        let socket = Arc::new(Socket::new(ns.clone(), conn.clone(), packet.data));
+        // Registered before the middlewares run, so a client's later packets for this
+        // namespace find it (the client sends none before the connect answer anyway).
+        lock(&client.sockets).insert(name.to_owned(), socket.clone());
+        let conn = conn.clone();
+        let name = name.to_owned();
+        run(async move {
+            if !ns.connect(socket.clone()).await {
+                if let Some(client) = conn.data::<Client>() {
+                    lock(&client.sockets).remove(&name);
+                }
+            }
+        });
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

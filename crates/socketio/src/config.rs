@@ -1,0 +1,26 @@
+//! Socket.IO options, beside the Engine.IO ones.
+
+use std::time::Duration;
+
+/// Socket.IO's own options; the transport's are `duplex_engineio::Config`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SocketIoConfig {
+    /// A connection that joins no namespace within this time is closed. Default 45 s.
+    pub connect_timeout: Duration,
+    /// Default time to wait for acknowledgements (`None`: wait until the socket
+    /// disconnects). Default none, as socket.io.
+    pub ack_timeout: Option<Duration>,
+    /// Most binary attachments per packet. Default 10, as socket.io-parser.
+    pub max_attachments: usize,
+}
+
+impl Default for SocketIoConfig {
+    fn default() -> Self {
+        SocketIoConfig {
+            connect_timeout: Duration::from_secs(45),
+            ack_timeout: None,
+            max_attachments: duplex_socketio_proto::DEFAULT_MAX_ATTACHMENTS,
+        }
+    }
+}

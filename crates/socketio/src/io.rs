@@ -1,0 +1,297 @@
+//! The server: namespaces, their handlers, and the Engine.IO server underneath.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use duplex_engineio::{
+    Config as EngineConfig, Cors, EngineIo, EngineIoLayer, EngineIoService, NotFound, Transport,
+};
+use serde::Serialize;
+
+use crate::client::EngineHandler;
+use crate::config::SocketIoConfig;
+use crate::error::{ConnectError, SendError};
+use crate::handler::SocketRef;
+use crate::namespace::{Namespace, NamespaceHandlers, read, write};
+use crate::operators::BroadcastOperators;
+use crate::rooms::IntoRooms;
+
+type Matcher = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+pub(crate) struct IoInner {
+    pub(crate) config: SocketIoConfig,
+    namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
+    dynamic: RwLock<Vec<(Matcher, Arc<NamespaceHandlers>)>>,
+}
+
+impl IoInner {
+    /// The namespace `name`: a static one, or a dynamic one created on first use.
+    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<Namespace>> {
+        if let Some(ns) = read(&self.namespaces).get(name) {
+            return Some(ns.clone());
+        }
+        let handlers = read(&self.dynamic)
+            .iter()
+            .find(|(matches, _)| matches(name))
+            .map(|(_, handlers)| handlers.clone())?;
+        let mut namespaces = write(&self.namespaces);
+        let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
+            Arc::new(Namespace::new(
+                name.to_owned(),
+                handlers,
+                self.config.ack_timeout,
+            ))
+        });
+        Some(ns.clone())
+    }
+}
+
+/// A Socket.IO server. Cheap to clone.
+///
+/// ```no_run
+/// use duplex_socketio::{Data, SocketIo, SocketRef, AckSender};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = SocketIo::builder().build();
+/// io.ns("/", |socket: SocketRef| async move {
+///     socket.on("chat message", |socket: SocketRef, Data(text): Data<String>, ack: AckSender| async move {
+///         let _ = socket.broadcast().emit("chat message", &text);
+///         let _ = ack.send("delivered");
+///     });
+/// });
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// duplex_socketio::serve(listener, io).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SocketIo {
+    inner: Arc<IoInner>,
+    engine: EngineIo<EngineHandler>,
+}
+
+/// Builds a [`SocketIo`] with one set of options for both layers.
+#[derive(Debug, Clone)]
+pub struct SocketIoBuilder {
+    engine: EngineConfig,
+    config: SocketIoConfig,
+}
+
+impl Default for SocketIoBuilder {
+    fn default() -> Self {
+        SocketIoBuilder {
+            engine: EngineConfig::default().path("/socket.io/"),
+            config: SocketIoConfig::default(),
+        }
+    }
+}
+
+impl SocketIoBuilder {
+    /// Where requests are answered. Default `/socket.io/`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.engine = self.engine.path(path);
+        self
+    }
+
+    /// Time between pings. Default 25 s.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.engine = self.engine.ping_interval(interval);
+        self
+    }
+
+    /// Time to answer a ping. Default 20 s.
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        self.engine = self.engine.ping_timeout(timeout);
+        self
+    }
+
+    /// Largest message or polling body. Default 1 MB.
+    pub fn max_http_buffer_size(mut self, bytes: usize) -> Self {
+        self.engine = self.engine.max_http_buffer_size(bytes);
+        self
+    }
+
+    /// Enabled transports. Default both.
+    pub fn transports(mut self, transports: impl IntoIterator<Item = Transport>) -> Self {
+        self.engine = self.engine.transports(transports);
+        self
+    }
+
+    /// Cross-origin access.
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.engine = self.engine.cors(cors);
+        self
+    }
+
+    /// Time a connection has to join a namespace. Default 45 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Default acknowledgement timeout. Default none.
+    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
+        self.config.ack_timeout = Some(timeout);
+        self
+    }
+
+    /// Every Engine.IO option at once (its `path` default is `/engine.io/`: set it).
+    pub fn engine_config(mut self, config: EngineConfig) -> Self {
+        self.engine = config;
+        self
+    }
+
+    /// The server.
+    pub fn build(self) -> SocketIo {
+        let inner = Arc::new(IoInner {
+            config: self.config,
+            namespaces: RwLock::default(),
+            dynamic: RwLock::default(),
+        });
+        let engine = EngineIo::new(self.engine, EngineHandler { io: inner.clone() });
+        SocketIo { inner, engine }
+    }
+}
+
+/// A namespace, to add middlewares or broadcast to it.
+#[derive(Clone)]
+pub struct NamespaceRef {
+    handlers: Arc<NamespaceHandlers>,
+    ns: Option<Arc<Namespace>>,
+}
+
+impl NamespaceRef {
+    /// Runs `middleware` for every client joining (`io.of(..).use(...)`): an error refuses the
+    /// client with `connect_error`.
+    pub fn use_middleware<F, Fut>(&self, middleware: F) -> &Self
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+    {
+        write(&self.handlers.middlewares).push(Arc::new(move |s| Box::pin(middleware(s))));
+        self
+    }
+
+    /// Broadcast operators over this namespace (static namespaces only).
+    pub fn operators(&self) -> Option<BroadcastOperators> {
+        self.ns.clone().map(BroadcastOperators::new)
+    }
+}
+
+impl SocketIo {
+    /// Options for a new server.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder::default()
+    }
+
+    /// Serves namespace `path`, calling `handler` for each socket that joins.
+    pub fn ns<F, Fut>(&self, path: impl Into<String>, handler: F) -> NamespaceRef
+    where
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handlers = Arc::new(NamespaceHandlers {
+            connect: Arc::new(move |s| Box::pin(handler(s))),
+            middlewares: RwLock::default(),
+        });
+        let name = path.into();
+        let ns = Arc::new(Namespace::new(
+            name.clone(),
+            handlers.clone(),
+            self.inner.config.ack_timeout,
+        ));
+        write(&self.inner.namespaces).insert(name, ns.clone());
+        NamespaceRef {
+            handlers,
+            ns: Some(ns),
+        }
+    }
+
+    /// Serves every namespace whose name `matches` (created on first use, sharing `handler`
+    /// and the middlewares).
+    pub fn dyn_ns<M, F, Fut>(&self, matches: M, handler: F) -> NamespaceRef
+    where
+        M: Fn(&str) -> bool + Send + Sync + 'static,
+        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handlers = Arc::new(NamespaceHandlers {
+            connect: Arc::new(move |s| Box::pin(handler(s))),
+            middlewares: RwLock::default(),
+        });
+        write(&self.inner.dynamic).push((Arc::new(matches), handlers.clone()));
+        NamespaceRef { handlers, ns: None }
+    }
+
+    /// Broadcast operators over namespace `path`, if it exists.
+    pub fn of(&self, path: &str) -> Option<BroadcastOperators> {
+        read(&self.inner.namespaces)
+            .get(path)
+            .cloned()
+            .map(BroadcastOperators::new)
+    }
+
+    fn root(&self) -> BroadcastOperators {
+        let ns = self.inner.namespace("/").unwrap_or_else(|| {
+            // Broadcasting to `/` before it is declared reaches nobody.
+            Arc::new(Namespace::new(
+                "/".into(),
+                Arc::new(NamespaceHandlers {
+                    connect: Arc::new(|_| Box::pin(async {})),
+                    middlewares: RwLock::default(),
+                }),
+                None,
+            ))
+        });
+        BroadcastOperators::new(ns)
+    }
+
+    /// Sends to every socket of `/`.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+        self.root().emit(event, args)
+    }
+
+    /// Broadcast to rooms of `/`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.root().to(rooms)
+    }
+
+    /// Broadcast to `/` except rooms.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.root().except(rooms)
+    }
+
+    /// The tower layer: Socket.IO at its path, the inner service for the rest.
+    pub fn layer(&self) -> EngineIoLayer<EngineHandler> {
+        self.engine.layer()
+    }
+
+    /// The service alone (404 outside the path).
+    pub fn service(&self) -> EngineIoService<EngineHandler, NotFound> {
+        self.engine.service()
+    }
+
+    /// Closes every connection (reason `server shutting down`).
+    pub async fn shutdown(&self) {
+        self.engine.shutdown().await;
+    }
+
+    pub(crate) fn engine(&self) -> &EngineIo<EngineHandler> {
+        &self.engine
+    }
+}
+
+/// Serves `io` alone on `listener`.
+pub async fn serve(listener: tokio::net::TcpListener, io: SocketIo) -> std::io::Result<()> {
+    duplex_engineio::serve(listener, io.engine().clone()).await
+}
+
+/// Serves `io` until `signal`, then shuts down gracefully.
+pub async fn serve_with_shutdown<F: Future<Output = ()>>(
+    listener: tokio::net::TcpListener,
+    io: SocketIo,
+    signal: F,
+) -> std::io::Result<()> {
+    duplex_engineio::serve_with_shutdown(listener, io.engine().clone(), signal).await
+}

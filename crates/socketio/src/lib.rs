@@ -1,0 +1,37 @@
+//! A Socket.IO v5 server on `duplex-engineio`: namespaces, events with serde-typed handlers,
+//! acknowledgements both ways, rooms and broadcasts encoded once, binary attachments,
+//! middlewares. Wire-compatible with the official `socket.io-client`.
+
+mod ack;
+mod client;
+mod config;
+mod error;
+mod extensions;
+mod handler;
+mod io;
+mod namespace;
+mod operators;
+mod reason;
+mod rooms;
+mod socket;
+
+pub use ack::{AckFuture, AckSender};
+pub use client::EngineHandler;
+pub use config::SocketIoConfig;
+pub use duplex_engineio::{Cors, Sid, Transport};
+pub use duplex_socketio_proto::Binary;
+pub use error::{AckError, ConnectError, SendError};
+pub use extensions::Extensions;
+pub use handler::{
+    Bin, Data, Event, EventContext, EventHandler, ExtractError, FromEvent, RawArgs, SocketRef,
+    TryData,
+};
+pub use io::{NamespaceRef, SocketIo, SocketIoBuilder, serve, serve_with_shutdown};
+pub use operators::BroadcastOperators;
+pub use reason::DisconnectReason;
+pub use rooms::{IntoRooms, Room};
+pub use socket::{Handshake, Socket, VolatileEmitter};
+
+/// The protocol crates underneath.
+pub use duplex_engineio as engineio;
+pub use duplex_socketio_proto as proto;

@@ -1,0 +1,123 @@
+//! Namespaces: the sockets of one name (`/`, `/chat`), their rooms, the connection handler
+//! and the middlewares a client passes to join.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use duplex_engineio::Sid;
+use duplex_socketio_proto::{Packet, Utf8Bytes};
+
+use crate::error::ConnectError;
+use crate::handler::{BoxFuture, SocketRef};
+use crate::rooms::{Room, RoomIndex};
+use crate::socket::Socket;
+
+pub(crate) type ConnectHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send + Sync>;
+pub(crate) type Middleware =
+    Arc<dyn Fn(SocketRef) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
+
+/// What a namespace (or a family of dynamic namespaces) runs for joining clients.
+pub(crate) struct NamespaceHandlers {
+    pub(crate) connect: ConnectHandler,
+    pub(crate) middlewares: RwLock<Vec<Middleware>>,
+}
+
+pub(crate) struct Namespace {
+    name: String,
+    handlers: Arc<NamespaceHandlers>,
+    sockets: RwLock<HashMap<Sid, Arc<Socket>>>,
+    rooms: RwLock<RoomIndex>,
+    ack_timeout: Option<Duration>,
+}
+
+impl Namespace {
+    pub(crate) fn new(
+        name: String,
+        handlers: Arc<NamespaceHandlers>,
+        ack_timeout: Option<Duration>,
+    ) -> Namespace {
+        Namespace {
+            name,
+            handlers,
+            sockets: RwLock::default(),
+            rooms: RwLock::default(),
+            ack_timeout,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn ack_timeout(&self) -> Option<Duration> {
+        self.ack_timeout
+    }
+
+    /// Runs the middlewares, then connects `socket` (answering `40{"sid":...}` and calling the
+    /// connection handler) or refuses it (`44{"message":...}`).
+    pub(crate) async fn connect(self: Arc<Self>, socket: Arc<Socket>) -> bool {
+        let middlewares: Vec<Middleware> = read(&self.handlers.middlewares).clone();
+        for middleware in middlewares {
+            if let Err(refusal) = middleware(socket.clone()).await {
+                let packet = Packet::connect_error(&self.name, Utf8Bytes::from(refusal.to_json()));
+                let prepared: Vec<_> = packet
+                    .encode()
+                    .into_iter()
+                    .map(duplex_engineio::PreparedMessage::new)
+                    .collect();
+                let _ = socket.send_prepared(&prepared);
+                return false;
+            }
+        }
+        if socket.conn.is_closed() {
+            return false;
+        }
+        socket.set_connected();
+        let ack = format!(r#"{{"sid":"{}"}}"#, socket.id());
+        let _ = socket.send_packet(&Packet::connect(&self.name, Some(Utf8Bytes::from(ack))));
+        write(&self.sockets).insert(socket.id(), socket.clone());
+        self.join(socket.id(), &[Room::from(socket.id().to_string())]);
+        (self.handlers.connect)(socket).await;
+        true
+    }
+
+    pub(crate) fn remove(&self, socket: &Socket) {
+        write(&self.rooms).leave_all(socket.id());
+        write(&self.sockets).remove(&socket.id());
+    }
+
+    pub(crate) fn join(&self, sid: Sid, rooms: &[Room]) {
+        write(&self.rooms).join(sid, rooms);
+    }
+
+    pub(crate) fn leave(&self, sid: Sid, rooms: &[Room]) {
+        write(&self.rooms).leave(sid, rooms);
+    }
+
+    pub(crate) fn rooms_of(&self, sid: Sid) -> Vec<Room> {
+        read(&self.rooms).rooms_of(sid)
+    }
+
+    pub(crate) fn all_rooms(&self) -> Vec<Room> {
+        read(&self.rooms).all_rooms()
+    }
+
+    /// The sockets in any of `rooms` (all when empty), in none of `except`, and not `skip`.
+    pub(crate) fn select(&self, rooms: &[Room], except: &[Room], skip: &[Sid]) -> Vec<Arc<Socket>> {
+        let sockets = read(&self.sockets);
+        let sids = read(&self.rooms).select(rooms, except, sockets.keys().copied());
+        sids.into_iter()
+            .filter(|sid| !skip.contains(sid))
+            .filter_map(|sid| sockets.get(&sid).cloned())
+            .collect()
+    }
+}
+
+pub(crate) fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,405 @@
+//! A client's connection to one namespace: its handlers, emits, acks, rooms and state.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use duplex_engineio::{HandshakeRequest, PreparedMessage, Sid, Transport};
+use duplex_socketio_proto::{Packet, Utf8Bytes, args};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+use crate::ack::{AckFuture, AckResponse};
+use crate::error::SendError;
+use crate::extensions::Extensions;
+use crate::handler::{
+    BoxFuture, BoxedEventHandler, EventContext, EventHandler, RawArgs, boxed_event_handler, run,
+};
+use crate::namespace::Namespace;
+use crate::operators::BroadcastOperators;
+use crate::reason::DisconnectReason;
+use crate::rooms::{IntoRooms, Room};
+
+type DisconnectHandler =
+    Box<dyn FnOnce(Arc<Socket>, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
+type EventMiddleware = Arc<dyn Fn(&EventContext) -> Result<(), String> + Send + Sync>;
+
+/// What the client sent when it joined the namespace.
+#[derive(Debug)]
+pub struct Handshake {
+    auth: Option<Utf8Bytes>,
+    time: SystemTime,
+    engine: Arc<duplex_engineio::Socket>,
+}
+
+impl Handshake {
+    /// The auth payload (`io({ auth: {...} })`), deserialized.
+    pub fn auth<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.auth.as_deref().unwrap_or("{}"))
+    }
+
+    /// The auth payload as raw JSON (`None` when the client sent none).
+    pub fn auth_raw(&self) -> Option<&str> {
+        self.auth.as_deref()
+    }
+
+    /// The HTTP request that opened the connection (headers, query, address).
+    pub fn request(&self) -> &HandshakeRequest {
+        self.engine.request()
+    }
+
+    /// When the client joined the namespace.
+    pub fn time(&self) -> SystemTime {
+        self.time
+    }
+}
+
+/// A socket: one client in one namespace.
+pub struct Socket {
+    id: Sid,
+    pub(crate) ns: Arc<Namespace>,
+    pub(crate) conn: Arc<duplex_engineio::Socket>,
+    handshake: Handshake,
+    handlers: RwLock<HashMap<String, BoxedEventHandler>>,
+    any_handlers: RwLock<Vec<BoxedEventHandler>>,
+    middlewares: RwLock<Vec<EventMiddleware>>,
+    disconnecting: Mutex<Vec<DisconnectHandler>>,
+    disconnect: Mutex<Vec<DisconnectHandler>>,
+    acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
+    next_ack: AtomicU64,
+    connected: AtomicBool,
+    /// Typed per-socket state.
+    pub extensions: Extensions,
+}
+
+impl Socket {
+    pub(crate) fn new(
+        ns: Arc<Namespace>,
+        conn: Arc<duplex_engineio::Socket>,
+        auth: Option<Utf8Bytes>,
+    ) -> Socket {
+        Socket {
+            id: Sid::generate(),
+            ns,
+            handshake: Handshake {
+                auth,
+                time: SystemTime::now(),
+                engine: conn.clone(),
+            },
+            conn,
+            handlers: RwLock::default(),
+            any_handlers: RwLock::default(),
+            middlewares: RwLock::default(),
+            disconnecting: Mutex::default(),
+            disconnect: Mutex::default(),
+            acks: Mutex::default(),
+            next_ack: AtomicU64::new(0),
+            connected: AtomicBool::new(false),
+            extensions: Extensions::default(),
+        }
+    }
+
+    /// The socket id (not the connection's: each namespace gets its own).
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The namespace name.
+    pub fn ns(&self) -> &str {
+        self.ns.name()
+    }
+
+    /// The handshake: auth payload and HTTP request.
+    pub fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    /// The transport the connection currently uses.
+    pub fn transport(&self) -> Transport {
+        self.conn.transport()
+    }
+
+    /// Whether the socket is connected to its namespace.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Handles `event` with `handler` (replacing an earlier handler of that event).
+    pub fn on<H, P>(&self, event: impl Into<String>, handler: H)
+    where
+        H: EventHandler<P>,
+        P: 'static,
+    {
+        write(&self.handlers).insert(event.into(), boxed_event_handler(handler));
+    }
+
+    /// Sees every event, before its own handler (`socket.onAny`).
+    pub fn on_any<H, P>(&self, handler: H)
+    where
+        H: EventHandler<P>,
+        P: 'static,
+    {
+        write(&self.any_handlers).push(boxed_event_handler(handler));
+    }
+
+    /// Checks every incoming event before any handler (`socket.use`): an error drops the
+    /// event (and is logged).
+    pub fn use_middleware<F>(&self, middleware: F)
+    where
+        F: Fn(&EventContext) -> Result<(), String> + Send + Sync + 'static,
+    {
+        write(&self.middlewares).push(Arc::new(middleware));
+    }
+
+    /// Runs once the socket is leaving, while it is still in its rooms.
+    pub fn on_disconnecting<F, Fut>(&self, handler: F)
+    where
+        F: FnOnce(Arc<Socket>, DisconnectReason) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        lock(&self.disconnecting).push(Box::new(move |s, r| Box::pin(handler(s, r))));
+    }
+
+    /// Runs once the socket has left.
+    pub fn on_disconnect<F, Fut>(&self, handler: F)
+    where
+        F: FnOnce(Arc<Socket>, DisconnectReason) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        lock(&self.disconnect).push(Box::new(move |s, r| Box::pin(handler(s, r))));
+    }
+
+    /// Sends `event` with `args` (a tuple spreads into several arguments, `()` is none;
+    /// [`Binary`](crate::Binary) values anywhere go as attachments).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+        let (data, attachments) = args::encode_event(event, args)?;
+        self.send_packet(&Packet::event(self.ns(), data).with_attachments(attachments))
+    }
+
+    /// Sends `event` with arguments received earlier, unchanged.
+    pub fn emit_raw(&self, event: &str, args: &RawArgs) -> Result<(), SendError> {
+        let data = args::with_raw_args(Some(event), &args.json);
+        self.send_packet(&Packet::event(self.ns(), data).with_attachments(args.attachments.clone()))
+    }
+
+    pub(crate) fn send_raw_ack(&self, id: u64, args: &RawArgs) -> Result<(), SendError> {
+        let data = args::with_raw_args(None, &args.json);
+        self.send_packet(
+            &Packet::ack(self.ns(), id, data).with_attachments(args.attachments.clone()),
+        )
+    }
+
+    /// Sends `event` and returns the client's acknowledgement, deserialized into `T`.
+    pub fn emit_with_ack<T, A>(&self, event: &str, args: &A) -> Result<AckFuture<T>, SendError>
+    where
+        A: Serialize + ?Sized,
+    {
+        let (data, attachments) = args::encode_event(event, args)?;
+        let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.acks).insert(id, sender);
+        let packet = Packet::event(self.ns(), data)
+            .with_id(id)
+            .with_attachments(attachments);
+        if let Err(e) = self.send_packet(&packet) {
+            lock(&self.acks).remove(&id);
+            return Err(e);
+        }
+        Ok(AckFuture::new(receiver, self.ns.ack_timeout()))
+    }
+
+    /// Joins rooms.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        self.ns.join(self.id, &rooms.into_rooms());
+    }
+
+    /// Leaves rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        self.ns.leave(self.id, &rooms.into_rooms());
+    }
+
+    /// The rooms the socket is in (its own id's room included).
+    pub fn rooms(&self) -> Vec<Room> {
+        self.ns.rooms_of(self.id)
+    }
+
+    /// Broadcast to `rooms`, except this socket.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`to`](Socket::to).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.to(rooms)
+    }
+
+    /// Broadcast to everyone but this socket and `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().except(rooms)
+    }
+
+    /// Broadcast to every socket of the namespace but this one.
+    pub fn broadcast(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone()).except_socket(self.id)
+    }
+
+    /// Sends only if the connection can take it right now.
+    pub fn volatile(&self) -> VolatileEmitter<'_> {
+        VolatileEmitter { socket: self }
+    }
+
+    /// Leaves the namespace (reason `server namespace disconnect`); the connection stays
+    /// open for the client's other namespaces.
+    pub fn disconnect(self: &Arc<Self>) {
+        if self.connected() {
+            let _ = self.send_packet(&Packet::disconnect(self.ns()));
+        }
+        self.close(DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// Closes the whole connection (every namespace of this client).
+    pub fn close_connection(&self) {
+        self.conn.close();
+    }
+
+    /// Encodes and queues `packet` and its attachments back to back.
+    pub(crate) fn send_packet(&self, packet: &Packet) -> Result<(), SendError> {
+        if !self.connected() {
+            return Err(SendError::Disconnected);
+        }
+        let prepared: Vec<PreparedMessage> = packet
+            .encode()
+            .into_iter()
+            .map(PreparedMessage::new)
+            .collect();
+        self.send_prepared(&prepared)
+    }
+
+    /// Queues a packet already encoded (a broadcast).
+    pub(crate) fn send_prepared(&self, prepared: &[PreparedMessage]) -> Result<(), SendError> {
+        self.conn.send_prepared_all(prepared).map_err(|e| match e {
+            duplex_engineio::BatchError::Full => SendError::Full,
+            _ => SendError::Disconnected,
+        })
+    }
+
+    pub(crate) fn send_ack<T: Serialize + ?Sized>(
+        &self,
+        id: u64,
+        args: &T,
+    ) -> Result<(), SendError> {
+        let (data, attachments) = args::encode_ack(args)?;
+        self.send_packet(&Packet::ack(self.ns(), id, data).with_attachments(attachments))
+    }
+
+    pub(crate) fn set_connected(&self) {
+        self.connected.store(true, Ordering::Release);
+    }
+
+    /// An event from the client.
+    pub(crate) fn on_event(self: &Arc<Self>, packet: Packet) {
+        let Some(data) = packet.data else { return };
+        let ctx = EventContext {
+            event: event_name(&data),
+            socket: self.clone(),
+            data,
+            attachments: packet.attachments,
+            ack_id: packet.id,
+        };
+        for middleware in read(&self.middlewares).iter() {
+            if let Err(e) = middleware(&ctx) {
+                tracing::debug!(sid = %self.id, event = %ctx.event, error = %e, "event refused by middleware");
+                return;
+            }
+        }
+        let any: Vec<BoxedEventHandler> = read(&self.any_handlers).clone();
+        for handler in any {
+            handler(ctx.clone());
+        }
+        let handler = read(&self.handlers).get(&ctx.event).cloned();
+        if let Some(handler) = handler {
+            handler(ctx);
+        }
+    }
+
+    /// The client's acknowledgement of one of our emits.
+    pub(crate) fn on_ack(&self, packet: Packet) {
+        let Some(id) = packet.id else { return };
+        if let Some(sender) = lock(&self.acks).remove(&id) {
+            let _ = sender.send(AckResponse {
+                data: packet.data.unwrap_or_else(|| Utf8Bytes::from_static("[]")),
+                attachments: packet.attachments,
+            });
+        }
+    }
+
+    /// Leaves the namespace for `reason`: the disconnecting handlers (rooms still joined),
+    /// the rooms, pending acks (they fail), then the disconnect handlers.
+    pub(crate) fn close(self: &Arc<Self>, reason: DisconnectReason) {
+        if !self.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let disconnecting = std::mem::take(&mut *lock(&self.disconnecting));
+        let disconnect = std::mem::take(&mut *lock(&self.disconnect));
+        let socket = self.clone();
+        run(async move {
+            for handler in disconnecting {
+                handler(socket.clone(), reason).await;
+            }
+            socket.ns.remove(&socket);
+            lock(&socket.acks).clear();
+            for handler in disconnect {
+                handler(socket.clone(), reason).await;
+            }
+            // Handlers hold the socket; dropping them breaks the cycle.
+            write(&socket.handlers).clear();
+            write(&socket.any_handlers).clear();
+        });
+    }
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("ns", &self.ns())
+            .field("connected", &self.connected())
+            .finish()
+    }
+}
+
+/// Emits dropped when the connection cannot take them at once (`socket.volatile.emit`).
+#[derive(Debug)]
+pub struct VolatileEmitter<'a> {
+    socket: &'a Socket,
+}
+
+impl VolatileEmitter<'_> {
+    /// Sends `event` if the transport can take it now; `Ok` also when it was dropped.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+        if !self.socket.conn.is_writable() {
+            return Ok(());
+        }
+        self.socket.emit(event, args)
+    }
+}
+
+/// The name of an event (its first element): a string, or a number's text.
+fn event_name(data: &str) -> String {
+    args::event_name(data).unwrap_or_default()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}
