@@ -6,6 +6,7 @@ use duplex_engineio_proto::Message;
 use crate::error::Error;
 use crate::json::{self, PlaceholderError};
 use crate::packet::Packet;
+use crate::parser::Parser;
 
 /// Most attachments a packet may announce by default (socket.io-parser's `maxAttachments`).
 pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
@@ -13,6 +14,7 @@ pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 /// Turns a connection's Engine.IO messages into Socket.IO packets.
 #[derive(Debug)]
 pub struct Decoder {
+    parser: Parser,
     max_attachments: usize,
     partial: Option<(Packet, usize)>,
 }
@@ -26,7 +28,13 @@ impl Default for Decoder {
 impl Decoder {
     /// A decoder accepting up to `max_attachments` attachments per packet.
     pub fn new(max_attachments: usize) -> Decoder {
+        Decoder::with_parser(Parser::Default, max_attachments)
+    }
+
+    /// A decoder for `parser`'s format.
+    pub fn with_parser(parser: Parser, max_attachments: usize) -> Decoder {
         Decoder {
+            parser,
             max_attachments,
             partial: None,
         }
@@ -40,6 +48,13 @@ impl Decoder {
     /// Feeds one message: a complete packet, `None` while attachments are awaited, or an
     /// error (after which the connection should be closed with `parse error`).
     pub fn decode(&mut self, message: Message) -> Result<Option<Packet>, Error> {
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            return match message {
+                Message::Binary(data) => crate::msgpack::decode(&data).map(Some),
+                Message::Text(_) => Err(Error::UnexpectedText),
+            };
+        }
         match message {
             Message::Text(text) => {
                 if self.partial.is_some() {

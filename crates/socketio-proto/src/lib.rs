@@ -27,7 +27,10 @@ mod binary;
 mod decoder;
 mod error;
 mod json;
+#[cfg(feature = "msgpack")]
+pub mod msgpack;
 mod packet;
+mod parser;
 
 pub use binary::Binary;
 pub use decoder::{DEFAULT_MAX_ATTACHMENTS, Decoder};
@@ -35,6 +38,7 @@ pub use duplex_engineio_proto::{Message, Utf8Bytes};
 pub use error::Error;
 pub use json::RESERVED_EVENTS;
 pub use packet::{Packet, PacketType, ROOT_NAMESPACE};
+pub use parser::Parser;
 
 #[cfg(test)]
 mod tests;

@@ -273,7 +273,7 @@ fn first_string(de: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>) 
 }
 
 /// socket.io-parser's payload rules, per type.
-fn check_shape(kind: PacketType, data: &str) -> Result<(), Error> {
+pub(crate) fn check_shape(kind: PacketType, data: &str) -> Result<(), Error> {
     let shape = json::shape(data).map_err(|_| Error::InvalidPayload)?;
     let ok = match kind {
         PacketType::Connect => shape == Shape::Object,
@@ -303,7 +303,7 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
     })
 }
 
-fn namespace(nsp: &str) -> Utf8Bytes {
+pub(crate) fn namespace(nsp: &str) -> Utf8Bytes {
     if nsp == ROOT_NAMESPACE || nsp.is_empty() {
         Utf8Bytes::from_static(ROOT_NAMESPACE)
     } else {

@@ -30,6 +30,9 @@ struct Args {
     /// Allowed origins: `*`, or a comma-separated list.
     #[arg(long)]
     cors: Option<String>,
+    /// Packet format: `default`, or `msgpack` (built with feature `msgpack`).
+    #[arg(long, default_value = "default")]
+    parser: String,
 }
 
 async fn on_connect(socket: SocketRef) {
@@ -49,6 +52,10 @@ async fn on_connect(socket: SocketRef) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut builder = SocketIo::builder()
         .ping_interval(Duration::from_millis(args.ping_interval))
         .ping_timeout(Duration::from_millis(args.ping_timeout))
@@ -59,6 +66,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("*") => builder = builder.cors(Cors::any()),
         Some(list) => builder = builder.cors(Cors::origins(list.split(','))),
     }
+    builder = match args.parser.as_str() {
+        "default" => builder,
+        #[cfg(feature = "msgpack")]
+        "msgpack" => builder.parser(duplex_socketio::proto::Parser::MsgPack),
+        other => return Err(format!("unknown parser {other:?}").into()),
+    };
     let io = builder.build();
     io.ns("/", on_connect);
     io.ns("/custom", on_connect);

@@ -28,7 +28,10 @@ pub struct EngineHandler {
 impl Handler for EngineHandler {
     fn on_open(&self, conn: &Arc<duplex_engineio::Socket>) {
         let client = Client {
-            decoder: Mutex::new(Decoder::new(self.io.config.max_attachments)),
+            decoder: Mutex::new(Decoder::with_parser(
+                self.io.config.parser,
+                self.io.config.max_attachments,
+            )),
             sockets: Mutex::default(),
             closing: Mutex::default(),
         };
@@ -113,7 +116,7 @@ impl EngineHandler {
                 name,
                 Utf8Bytes::from_static(r#"{"message":"Invalid namespace"}"#),
             );
-            for message in error.encode() {
+            for message in self.io.config.parser.encode(&error) {
                 let _ = conn.send(message);
             }
             return;

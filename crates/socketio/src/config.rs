@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use duplex_socketio_proto::Parser;
+
 /// Socket.IO's own options; the transport's are `duplex_engineio::Config`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -13,6 +15,8 @@ pub struct SocketIoConfig {
     pub ack_timeout: Option<Duration>,
     /// Most binary attachments per packet. Default 10, as socket.io-parser.
     pub max_attachments: usize,
+    /// The packet format every client must use. Default socket.io-parser's.
+    pub parser: Parser,
 }
 
 impl Default for SocketIoConfig {
@@ -21,6 +25,7 @@ impl Default for SocketIoConfig {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: None,
             max_attachments: duplex_socketio_proto::DEFAULT_MAX_ATTACHMENTS,
+            parser: Parser::Default,
         }
     }
 }

@@ -37,13 +37,9 @@ impl IoInner {
             .find(|(matches, _)| matches(name))
             .map(|(_, handlers)| handlers.clone())?;
         let mut namespaces = write(&self.namespaces);
-        let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
-            Arc::new(Namespace::new(
-                name.to_owned(),
-                handlers,
-                self.config.ack_timeout,
-            ))
-        });
+        let ns = namespaces
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(Namespace::new(name.to_owned(), handlers, &self.config)));
         Some(ns.clone())
     }
 }
@@ -136,6 +132,13 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The packet format (default socket.io-parser's; `Parser::MsgPack` with feature
+    /// `msgpack`).
+    pub fn parser(mut self, parser: duplex_socketio_proto::Parser) -> Self {
+        self.config.parser = parser;
+        self
+    }
+
     /// Every Engine.IO option at once (its `path` default is `/engine.io/`: set it).
     pub fn engine_config(mut self, config: EngineConfig) -> Self {
         self.engine = config;
@@ -199,7 +202,7 @@ impl SocketIo {
         let ns = Arc::new(Namespace::new(
             name.clone(),
             handlers.clone(),
-            self.inner.config.ack_timeout,
+            &self.inner.config,
         ));
         write(&self.inner.namespaces).insert(name, ns.clone());
         NamespaceRef {
@@ -241,7 +244,7 @@ impl SocketIo {
                     connect: Arc::new(|_| Box::pin(async {})),
                     middlewares: RwLock::default(),
                 }),
-                None,
+                &self.inner.config,
             ))
         });
         BroadcastOperators::new(ns)

@@ -6,7 +6,9 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use duplex_engineio::Sid;
-use duplex_socketio_proto::{Packet, Utf8Bytes};
+use duplex_socketio_proto::{Packet, Parser, Utf8Bytes};
+
+use crate::config::SocketIoConfig;
 
 use crate::error::ConnectError;
 use crate::handler::{BoxFuture, SocketRef};
@@ -29,21 +31,32 @@ pub(crate) struct Namespace {
     sockets: RwLock<HashMap<Sid, Arc<Socket>>>,
     rooms: RwLock<RoomIndex>,
     ack_timeout: Option<Duration>,
+    parser: Parser,
 }
 
 impl Namespace {
     pub(crate) fn new(
         name: String,
         handlers: Arc<NamespaceHandlers>,
-        ack_timeout: Option<Duration>,
+        config: &SocketIoConfig,
     ) -> Namespace {
         Namespace {
             name,
             handlers,
             sockets: RwLock::default(),
             rooms: RwLock::default(),
-            ack_timeout,
+            ack_timeout: config.ack_timeout,
+            parser: config.parser,
         }
+    }
+
+    /// `packet` encoded for this namespace's clients, once for all of them.
+    pub(crate) fn prepare(&self, packet: &Packet) -> Vec<duplex_engineio::PreparedMessage> {
+        self.parser
+            .encode(packet)
+            .into_iter()
+            .map(duplex_engineio::PreparedMessage::new)
+            .collect()
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -61,12 +74,7 @@ impl Namespace {
         for middleware in middlewares {
             if let Err(refusal) = middleware(socket.clone()).await {
                 let packet = Packet::connect_error(&self.name, Utf8Bytes::from(refusal.to_json()));
-                let prepared: Vec<_> = packet
-                    .encode()
-                    .into_iter()
-                    .map(duplex_engineio::PreparedMessage::new)
-                    .collect();
-                let _ = socket.send_prepared(&prepared);
+                let _ = socket.send_prepared(&self.prepare(&packet));
                 return false;
             }
         }

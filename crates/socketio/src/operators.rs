@@ -89,11 +89,7 @@ impl BroadcastOperators {
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
         let (data, attachments) = args::encode_event(event, args)?;
         let packet = Packet::event(self.ns.name(), data).with_attachments(attachments);
-        let prepared: Vec<PreparedMessage> = packet
-            .encode()
-            .into_iter()
-            .map(PreparedMessage::new)
-            .collect();
+        let prepared: Vec<PreparedMessage> = self.ns.prepare(&packet);
         for socket in self.sockets() {
             if self.volatile && !socket.conn.is_writable() {
                 continue;

@@ -270,11 +270,7 @@ impl Socket {
         if !self.connected() {
             return Err(SendError::Disconnected);
         }
-        let prepared: Vec<PreparedMessage> = packet
-            .encode()
-            .into_iter()
-            .map(PreparedMessage::new)
-            .collect();
+        let prepared: Vec<PreparedMessage> = self.ns.prepare(packet);
         self.send_prepared(&prepared)
     }
 
