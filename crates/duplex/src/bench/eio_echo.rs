@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use duplex_ws::Message;
@@ -45,6 +45,11 @@ pub struct EioEchoArgs {
     /// Payload bytes per message (text).
     #[arg(long, default_value_t = 16)]
     size: usize,
+    /// Stop sending after this many seconds even if `--messages` are not all sent
+    /// (the echoes in flight are still awaited), so servers of very different speed
+    /// are measured over the same time.
+    #[arg(long)]
+    duration: Option<f64>,
     /// Print one JSON object instead of a human summary.
     #[arg(long)]
     json: bool,
@@ -56,6 +61,17 @@ struct Plan {
     messages: u64,
     in_flight: u64,
     size: usize,
+    deadline: Option<Instant>,
+}
+
+impl Plan {
+    /// Whether message `seq` is still to be sent.
+    fn sends(&self, seq: u64) -> bool {
+        seq < self.messages
+            && self
+                .deadline
+                .is_none_or(|deadline| Instant::now() < deadline)
+    }
 }
 
 /// Runs the load and prints the result.
@@ -65,6 +81,9 @@ pub async fn run(args: EioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
         messages: args.messages,
         in_flight: args.in_flight.max(1),
         size: args.size,
+        deadline: args
+            .duration
+            .map(|seconds| Instant::now() + Duration::from_secs_f64(seconds.max(0.0))),
     });
     let echoes = Arc::new(AtomicU64::new(0));
     let pings = Arc::new(AtomicU64::new(0));
@@ -139,7 +158,7 @@ fn check_echo(packet: &[u8], seq: u64, size: usize) -> Result<(), BenchError> {
 async fn websocket(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(), BenchError> {
     let (mut socket, _) = open_websocket_session(&plan.endpoint, plan.size * 2 + 1024).await?;
     let mut sent = 0;
-    while sent < plan.messages.min(plan.in_flight) {
+    while sent < plan.in_flight && plan.sends(sent) {
         socket
             .feed(Message::text(message_packet(sent, plan.size)))
             .await?;
@@ -147,7 +166,7 @@ async fn websocket(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result
     }
     socket.flush().await?;
     let mut received = 0;
-    while received < plan.messages {
+    while received < sent {
         let packet = recv_packet(&mut socket).await?;
         match packet.first() {
             Some(b'4') => {
@@ -155,7 +174,7 @@ async fn websocket(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result
                 received += 1;
                 echoes.fetch_add(1, Ordering::Relaxed);
                 // Queued, not flushed: the next pending `recv` sends the batch.
-                if sent < plan.messages {
+                if plan.sends(sent) {
                     socket
                         .feed(Message::text(message_packet(sent, plan.size)))
                         .await?;
@@ -185,7 +204,7 @@ async fn polling(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(
     let target = plan.endpoint.polling_target(Some(&open.sid));
     let mut posts = HttpConn::open(&plan.endpoint).await?;
     let mut next = 0;
-    while next < plan.messages {
+    while plan.sends(next) {
         let batch = plan.in_flight.min(plan.messages - next);
         let mut body = BytesMut::new();
         for seq in next..next + batch {
