@@ -1,0 +1,106 @@
+//! What the server reads from a request: the Engine.IO query parameters, and the handshake
+//! request kept for the application.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use http::{HeaderMap, Method, Uri};
+
+/// The peer's address, as a request extension: [`serve`](crate::serve) sets it; other
+/// servers can insert it before the Engine.IO service sees the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// The request that opened a session, as `allow_request` and the application see it.
+#[derive(Debug, Clone)]
+pub struct HandshakeRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    remote_addr: Option<SocketAddr>,
+    time: SystemTime,
+}
+
+impl HandshakeRequest {
+    pub(crate) fn from_request<B>(request: &http::Request<B>) -> HandshakeRequest {
+        HandshakeRequest {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+            remote_addr: request.extensions().get::<RemoteAddr>().map(|a| a.0),
+            time: SystemTime::now(),
+        }
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The request URI, with the query (`EIO`, `transport`, and the application's own).
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value of query parameter `name`, as sent (not percent-decoded).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        query_param(self.uri.query().unwrap_or(""), name)
+    }
+
+    /// The peer's address, when the server recorded it ([`RemoteAddr`]).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote_addr
+    }
+
+    /// When the request arrived.
+    pub fn time(&self) -> SystemTime {
+        self.time
+    }
+}
+
+/// The Engine.IO parameters of a request's query.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EngineQuery<'a> {
+    pub(crate) eio: Option<&'a str>,
+    pub(crate) transport: Option<&'a str>,
+    pub(crate) sid: Option<&'a str>,
+}
+
+impl<'a> EngineQuery<'a> {
+    pub(crate) fn parse(query: &'a str) -> EngineQuery<'a> {
+        EngineQuery {
+            eio: query_param(query, "EIO"),
+            transport: query_param(query, "transport"),
+            sid: query_param(query, "sid"),
+        }
+    }
+}
+
+/// The first value of `name` in a query string. Engine.IO's own values (versions, transport
+/// names, ids) are URL-safe, so they are compared as sent.
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then_some(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_engine_parameters() {
+        let q = EngineQuery::parse("EIO=4&transport=polling&t=N8hyd6w&sid=abc&x");
+        assert_eq!(q.eio, Some("4"));
+        assert_eq!(q.transport, Some("polling"));
+        assert_eq!(q.sid, Some("abc"));
+        assert_eq!(EngineQuery::parse(""), EngineQuery::default());
+        assert_eq!(query_param("a&b=1", "a"), Some(""));
+    }
+}
