@@ -50,6 +50,9 @@ def scenarios(args):
     hs = ["--concurrency", str(args.hs_concurrency)]
     echo = ["--connections", str(args.connections), "--size", str(args.size),
             "--in-flight", str(args.in_flight), "--messages", "100000000"]
+    # Below the listen backlog of 128 (tokio's default, ours): more connects at once
+    # would wait for SYN retransmits and measure the backlog, not the server.
+    idle = ["--concurrency", str(args.idle_concurrency)]
     return {
         "handshake-ws": ("rate", "handshake, WebSocket only",
                          ["eio-handshake", "--mode", "websocket", *hs, "--count", str(args.hs_count)],
@@ -66,9 +69,10 @@ def scenarios(args):
                                  f"{args.in_flight} per POST",
                          ["eio-echo", "--mode", "polling", *echo, "--duration", str(args.duration)],
                          ["eio-echo", "--mode", "polling", *echo, "--duration", "1"]),
-        "idle-ws": ("idle", "idle sessions, WebSocket", ["eio-idle", "--mode", "websocket"], None),
+        "idle-ws": ("idle", "idle sessions, WebSocket",
+                    ["eio-idle", "--mode", "websocket", *idle], None),
         "idle-polling": ("idle", "idle sessions, polling (GET pending)",
-                         ["eio-idle", "--mode", "polling"], None),
+                         ["eio-idle", "--mode", "polling", *idle], None),
     }
 
 
@@ -176,7 +180,8 @@ def measure_idle(command, argv, sessions, settle, ws_layer=False):
         if ws_layer:
             url = ["--url", f"ws://127.0.0.1:{server.port}/"]
             warm = ["ws-idle", "--connections", "1", "--hold", "0"]
-            held_argv = ["ws-idle", "--connections", str(sessions), "--hold", str(settle + 2)]
+            held_argv = ["ws-idle", "--connections", str(sessions), "--hold", str(settle + 2),
+                         "--concurrency", "100"]
         else:
             url = ["--url", f"http://127.0.0.1:{server.port}/engine.io/"]
             warm = argv + ["--sessions", "1", "--hold", "0"]
@@ -271,6 +276,8 @@ def main():
     ap.add_argument("--in-flight", type=int, default=16)
     ap.add_argument("--duration", type=float, default=8.0, help="seconds of echo load per run")
     ap.add_argument("--sessions", type=int, default=10000, help="idle sessions")
+    ap.add_argument("--idle-concurrency", type=int, default=100,
+                    help="session opens in flight while opening the idle sessions")
     ap.add_argument("--settle", type=float, default=2.0,
                     help="seconds between HOLDING and reading the server's RSS")
     ap.add_argument("--no-ws-layer", action="store_true",
