@@ -192,6 +192,9 @@ impl<H: Handler> Shared<H> {
             return;
         }
         let now = || Instant::now().into_std();
+        if socket.protocol() == Protocol::V4 && !matches!(packet, Packet::Pong(_)) {
+            lock(&socket.heartbeat).on_packet(now());
+        }
         match (packet, socket.protocol()) {
             (Packet::Message(message), _) => self.handler.on_message(socket, message),
             (Packet::Pong(_), Protocol::V4) => lock(&socket.heartbeat).on_pong(now()),
