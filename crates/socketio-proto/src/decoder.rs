@@ -40,6 +40,11 @@ impl Decoder {
         }
     }
 
+    /// The format this decoder reads.
+    pub fn parser(&self) -> Parser {
+        self.parser
+    }
+
     /// Whether a binary packet is waiting for attachments.
     pub fn is_awaiting_attachments(&self) -> bool {
         self.partial.is_some()

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use duplex_socketio::{AckSender, ConnectError, Data, DisconnectReason, SocketIo, SocketRef};
+use duplex_socketio::{
+    AckSender, Binary, ConnectError, Data, DisconnectReason, RawArgs, SocketIo, SocketRef,
+};
 use duplex_ws::{MaybeTlsStream, Message, WebSocket};
 use tokio::sync::mpsc;
 
@@ -37,17 +39,32 @@ async fn start(connect_timeout: Duration) -> Server {
                 socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| async move {
                     let _ = l.send(format!("disconnect {} {reason}", s.ns()));
                 });
-                socket.on("echo", |s: SocketRef, Data(v): Data<serde_json::Value>, ack: AckSender| async move {
-                    let _ = s.emit("echo-back", &v);
-                    let _ = ack.send(&v);
+                socket.on(
+                    "echo",
+                    |s: SocketRef, Data(v): Data<serde_json::Value>, ack: AckSender| async move {
+                        let _ = s.emit("echo-back", &v);
+                        let _ = ack.send(&v);
+                    },
+                );
+                socket.on("echo-raw", |s: SocketRef, args: RawArgs| async move {
+                    let _ = s.emit_raw("echo-back", &args);
                 });
-                socket.on("join", |s: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
-                    s.join(room);
-                    let _ = ack.send(&());
+                socket.on("bin", |s: SocketRef, Data(b): Data<Binary>| async move {
+                    let _ = s.emit("bin-back", &("x", vec![b.clone(), b]));
                 });
-                socket.on("to", |s: SocketRef, Data((room, text)): Data<(String, String)>| async move {
-                    let _ = s.to(room).emit("room-message", &text);
-                });
+                socket.on(
+                    "join",
+                    |s: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
+                        s.join(room);
+                        let _ = ack.send(&());
+                    },
+                );
+                socket.on(
+                    "to",
+                    |s: SocketRef, Data((room, text)): Data<(String, String)>| async move {
+                        let _ = s.to(room).emit("room-message", &text);
+                    },
+                );
             }
         }
     };
@@ -57,7 +74,10 @@ async fn start(connect_timeout: Duration) -> Server {
         .use_middleware(|s: SocketRef| async move {
             match s.handshake().auth::<serde_json::Value>() {
                 Ok(auth) if auth["token"] == "secret" => Ok(()),
-                _ => Err(ConnectError::new("not authorized").with_data(serde_json::json!({"code": 401}))),
+                _ => {
+                    Err(ConnectError::new("not authorized")
+                        .with_data(serde_json::json!({"code": 401})))
+                }
             }
         });
     let listener = duplex_engineio::bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -131,20 +151,29 @@ async fn connect_event_ack_and_disconnect() {
     assert!(connected.starts_with(r#"40{"sid":""#), "{connected}");
     assert_eq!(next_event(&mut server).await, "connect /");
     send(&mut ws, r#"421["echo",{"b":1,"a":[1.5,"€"]}]"#).await;
-    assert_eq!(recv(&mut ws).await, r#"42["echo-back",{"b":1,"a":[1.5,"€"]}]"#);
+    assert_eq!(
+        recv(&mut ws).await,
+        r#"42["echo-back",{"b":1,"a":[1.5,"€"]}]"#
+    );
     assert_eq!(recv(&mut ws).await, r#"431[{"b":1,"a":[1.5,"€"]}]"#);
     // A namespace leaves; the connection stays for the others.
     send(&mut ws, "40/chat,").await;
     assert!(recv(&mut ws).await.starts_with(r#"40/chat,{"sid":""#));
     assert_eq!(next_event(&mut server).await, "connect /chat");
     send(&mut ws, "41").await;
-    assert_eq!(next_event(&mut server).await, "disconnect / client namespace disconnect");
+    assert_eq!(
+        next_event(&mut server).await,
+        "disconnect / client namespace disconnect"
+    );
     send(&mut ws, r#"42/chat,7["echo",1]"#).await;
     assert_eq!(recv(&mut ws).await, r#"42/chat,["echo-back",1]"#);
     assert_eq!(recv(&mut ws).await, "43/chat,7[1]");
     drop(ws);
-    assert_eq!(next_event(&mut server).await, "disconnect /chat transport close");
-    drop(server.io);
+    assert_eq!(
+        next_event(&mut server).await,
+        "disconnect /chat transport close"
+    );
+    assert!(server.io.of("/chat").is_some());
 }
 
 #[tokio::test]
@@ -152,9 +181,15 @@ async fn unknown_namespace_and_refusing_middleware() {
     let server = start(Duration::from_secs(45)).await;
     let mut ws = open(&server).await;
     send(&mut ws, "40/random,").await;
-    assert_eq!(recv(&mut ws).await, r#"44/random,{"message":"Invalid namespace"}"#);
+    assert_eq!(
+        recv(&mut ws).await,
+        r#"44/random,{"message":"Invalid namespace"}"#
+    );
     send(&mut ws, r#"40/private,{"token":"wrong"}"#).await;
-    assert_eq!(recv(&mut ws).await, r#"44/private,{"message":"not authorized","data":{"code":401}}"#);
+    assert_eq!(
+        recv(&mut ws).await,
+        r#"44/private,{"message":"not authorized","data":{"code":401}}"#
+    );
     send(&mut ws, r#"40/private,{"token":"secret"}"#).await;
     assert!(recv(&mut ws).await.starts_with(r#"40/private,{"sid":""#));
 }
@@ -192,8 +227,24 @@ async fn binary_attachments_and_rooms() {
     send(&mut a, r#"42["to","red","hi"]"#).await;
     assert_eq!(recv(&mut b).await, r#"42["room-message","hi"]"#);
     // Binary: placeholders and attachments come back in order.
-    send(&mut a, r#"451-2["echo",{"data":{"_placeholder":true,"num":0}}]"#).await;
+    send(
+        &mut a,
+        r#"451-["echo-raw",{"data":{"_placeholder":true,"num":0}}]"#,
+    )
+    .await;
     a.send(Message::binary(vec![1, 2, 3])).await.unwrap();
-    assert_eq!(recv(&mut a).await, r#"451-["echo-back",{"data":{"_placeholder":true,"num":0}}]"#);
+    assert_eq!(
+        recv(&mut a).await,
+        r#"451-["echo-back",{"data":{"_placeholder":true,"num":0}}]"#
+    );
     assert_eq!(recv(&mut a).await, "<binary b\"\\x01\\x02\\x03\">");
+    // Typed: one Binary in, two out (placeholders numbered in order).
+    send(&mut a, r#"451-["bin",{"_placeholder":true,"num":0}]"#).await;
+    a.send(Message::binary(vec![9])).await.unwrap();
+    assert_eq!(
+        recv(&mut a).await,
+        r#"452-["bin-back","x",[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]]"#
+    );
+    assert_eq!(recv(&mut a).await, "<binary b\"\\t\">");
+    assert_eq!(recv(&mut a).await, "<binary b\"\\t\">");
 }
