@@ -45,6 +45,20 @@ impl Utf8Bytes {
         self.0
     }
 
+    /// The text in `range` (byte offsets), without copying or checking again; `None` when
+    /// the range is out of bounds or cuts a code point.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Option<Utf8Bytes> {
+        let text = self.as_str();
+        if range.start > range.end
+            || range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
+            return None;
+        }
+        Some(Utf8Bytes(self.0.slice(range)))
+    }
+
     /// Wraps bytes that the caller already validated.
     pub(crate) fn from_validated(bytes: Bytes) -> Self {
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
@@ -112,6 +126,12 @@ impl TryFrom<Vec<u8>> for Utf8Bytes {
 
     fn try_from(bytes: Vec<u8>) -> Result<Self, Error> {
         Utf8Bytes::try_from(Bytes::from(bytes))
+    }
+}
+
+impl From<Utf8Bytes> for String {
+    fn from(text: Utf8Bytes) -> Self {
+        text.as_str().to_owned()
     }
 }
 
@@ -216,6 +236,19 @@ mod tests {
         }
         v.feed(&bytes[start..])?;
         v.finish()
+    }
+
+    #[test]
+    fn slice_refuses_cut_code_points_and_bad_ranges() {
+        let text = Utf8Bytes::from("a€b");
+        assert_eq!(text.slice(1..4).unwrap(), "€");
+        assert_eq!(text.slice(0..0).unwrap(), "");
+        assert!(text.slice(1..2).is_none());
+        assert!(text.slice(2..5).is_none());
+        assert!(text.slice(3..9).is_none());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = text.slice(4..1);
+        assert!(reversed.is_none());
     }
 
     #[test]

@@ -1,0 +1,36 @@
+//! Engine.IO, the transport layer under Socket.IO, as pure functions and state machines over
+//! bytes: packets in their text and binary forms, the HTTP long-polling payload, the open
+//! (handshake) packet, session ids, and the heartbeat as deadlines. No I/O and no runtime:
+//! `duplex-engineio` drives these over hyper and `duplex-ws`.
+//!
+//! ```
+//! use bytes::{Bytes, BytesMut};
+//! use duplex_engineio_proto::{payload, Message, Packet, Protocol};
+//!
+//! // A polling POST body: a text message and a binary one (base64 in the text payload).
+//! let packets = payload::decode(Bytes::from_static(b"4hello\x1ebAQID"), Protocol::V4).unwrap();
+//! assert_eq!(packets[0], Packet::Message(Message::text("hello")));
+//! assert_eq!(packets[1], Packet::Message(Message::binary(vec![1, 2, 3])));
+//!
+//! let mut body = BytesMut::new();
+//! payload::encode(&packets, Protocol::V4, &mut body);
+//! assert_eq!(&body[..], b"4hello\x1ebAQID");
+//! ```
+
+mod error;
+pub mod heartbeat;
+mod message;
+pub mod open;
+pub mod packet;
+pub mod payload;
+mod protocol;
+mod sid;
+
+pub use duplex_ws_proto::Utf8Bytes;
+pub use error::Error;
+pub use heartbeat::{Heartbeat, HeartbeatEvent};
+pub use message::Message;
+pub use open::OpenPacket;
+pub use packet::{Packet, PacketType};
+pub use protocol::Protocol;
+pub use sid::Sid;

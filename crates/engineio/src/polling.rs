@@ -1,0 +1,155 @@
+//! The long-polling transport: a GET waits for queued packets and returns them as one
+//! payload; a POST brings packets in.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bytes::{Bytes, BytesMut};
+use duplex_engineio_proto::{Packet, Protocol, payload};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+
+use crate::compress;
+use crate::config::Transport;
+use crate::endpoint::EngineResponse;
+use crate::engine::Shared;
+use crate::error::ProtocolError;
+use crate::handler::{CloseReason, Handler};
+use crate::service::BoxError;
+use crate::socket::Socket;
+
+/// Clears a "request in progress" flag however the request ends (answered, or dropped
+/// because the client went away).
+struct InProgress<'a>(&'a AtomicBool);
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// A long-poll: answers at once with whatever is queued, otherwise waits for the next
+/// packet, the end of the session, or an upgrade.
+pub(crate) async fn get<H: Handler>(
+    shared: &Shared<H>,
+    socket: Arc<Socket>,
+    request_headers: &HeaderMap,
+) -> Result<EngineResponse, ProtocolError> {
+    if socket.poll_pending.swap(true, Ordering::AcqRel) {
+        // Two GETs at once mean a broken client (or two clients sharing a sid): the session
+        // ends, the waiting GET returns the close packet, this one is refused.
+        socket.close_with(CloseReason::TransportError);
+        return Err(ProtocolError::BadRequest);
+    }
+    let _in_progress = InProgress(&socket.poll_pending);
+    let packets = loop {
+        let changed = socket.outbox.changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if socket.transport() != Transport::Polling {
+            break vec![Packet::Noop];
+        }
+        let packets = socket.outbox.take_all();
+        if !packets.is_empty() {
+            break packets;
+        }
+        if socket.is_closed() {
+            break vec![Packet::Close];
+        }
+        changed.await;
+    };
+    Ok(payload_response(
+        shared,
+        socket.protocol(),
+        &packets,
+        request_headers,
+    ))
+}
+
+fn payload_response<H>(
+    shared: &Shared<H>,
+    protocol: Protocol,
+    packets: &[Packet],
+    request_headers: &HeaderMap,
+) -> EngineResponse {
+    let mut body = BytesMut::new();
+    payload::encode(packets, protocol, &mut body);
+    let mut body = body.freeze();
+    let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, "text/plain; charset=UTF-8")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(compression) = shared.config.http_compression {
+        let coding = compress::negotiate(request_headers.get(header::ACCEPT_ENCODING));
+        if let Some(coding) = coding.filter(|_| body.len() >= compression.threshold) {
+            if let Ok(compressed) = compress::compress(&body, coding) {
+                body = compressed;
+                response = response.header(header::CONTENT_ENCODING, coding.as_str());
+            }
+        }
+    }
+    response
+        .body(Full::new(body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Packets from the client. The body is read up to `max_http_buffer_size`; a longer one is
+/// refused with 413 and ends the session, as does a body that is not a valid payload (400).
+pub(crate) async fn post<H, B>(
+    shared: &Shared<H>,
+    socket: Arc<Socket>,
+    request: Request<B>,
+) -> Result<EngineResponse, ProtocolError>
+where
+    H: Handler,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    if socket.post_pending.swap(true, Ordering::AcqRel) {
+        socket.close_with(CloseReason::TransportError);
+        return Err(ProtocolError::BadRequest);
+    }
+    let _in_progress = InProgress(&socket.post_pending);
+    let limit = shared.config.max_http_buffer_size;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Ok(too_large(&socket));
+    }
+    let body = match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => return Ok(too_large(&socket)),
+        Err(_) => {
+            socket.close_with(CloseReason::TransportError);
+            return Err(ProtocolError::BadRequest);
+        }
+    };
+    let packets = match payload::decode(body, socket.protocol()) {
+        Ok(packets) => packets,
+        Err(e) => {
+            tracing::debug!(sid = %socket.id(), error = %e, "malformed polling payload");
+            socket.close_with(CloseReason::ParseError);
+            return Err(ProtocolError::BadRequest);
+        }
+    };
+    for packet in packets {
+        shared.on_packet(&socket, packet);
+    }
+    let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    Ok(response)
+}
+
+fn too_large(socket: &Socket) -> EngineResponse {
+    tracing::debug!(sid = %socket.id(), "polling body over max_http_buffer_size");
+    socket.close_with(CloseReason::TransportError);
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
+}

@@ -1,0 +1,91 @@
+//! A standalone server: Engine.IO alone on a listener, over HTTP/1.1 (with WebSocket upgrades)
+//! and HTTP/2 (prior knowledge, polling only).
+
+use std::future::Future;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+use crate::engine::EngineIo;
+use crate::handler::Handler;
+use crate::request::RemoteAddr;
+
+/// How long a graceful shutdown waits for open HTTP connections to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves `engine` on `listener` until the task is dropped.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use duplex_engineio::{Config, EngineIo, Handler, Message, Socket};
+///
+/// struct Echo;
+/// impl Handler for Echo {
+///     fn on_message(&self, socket: &Arc<Socket>, message: Message) {
+///         let _ = socket.send(message);
+///     }
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// duplex_engineio::serve(listener, EngineIo::new(Config::default(), Echo)).await
+/// # }
+/// ```
+pub async fn serve<H: Handler>(listener: TcpListener, engine: EngineIo<H>) -> std::io::Result<()> {
+    serve_with_shutdown(listener, engine, std::future::pending()).await
+}
+
+/// Serves `engine` on `listener` until `signal` completes, then shuts down gracefully: stops
+/// accepting, closes every session (reason `server shutting down`; pending long-polls return),
+/// and waits up to 5 s for open HTTP connections to finish.
+pub async fn serve_with_shutdown<H, F>(
+    listener: TcpListener,
+    engine: EngineIo<H>,
+    signal: F,
+) -> std::io::Result<()>
+where
+    H: Handler,
+    F: Future<Output = ()>,
+{
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait for some to free up.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = engine.service();
+        let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
+            request.extensions_mut().insert(RemoteAddr(peer));
+            service.clone().call(request)
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    engine.shutdown().await;
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    Ok(())
+}
