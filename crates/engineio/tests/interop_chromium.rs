@@ -9,7 +9,12 @@ use common::server::{TestServer, test_config};
 use duplex_engineio::Cors;
 
 async fn chromium(server: &TestServer, extra: &[&str]) -> Report {
-    let mut args: Vec<String> = vec!["--url".into(), server.url(), "--timeout".into(), "60".into()];
+    let mut args: Vec<String> = vec![
+        "--url".into(),
+        server.url(),
+        "--timeout".into(),
+        "60".into(),
+    ];
     args.push("--executable".into());
     args.push(peers::chromium().display().to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -31,7 +36,11 @@ async fn any_origin_passes_the_preflight_and_echoes() {
     let report = chromium(&server, &[]).await;
     assert!(report.ok(), "{}", report.explain());
     let preflight = &report.json["preflights"][0]["response_headers"];
-    assert_eq!(preflight["access-control-allow-origin"], "*", "{}", report.json);
+    assert_eq!(
+        preflight["access-control-allow-origin"], "*",
+        "{}",
+        report.json
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,8 +53,17 @@ async fn a_named_origin_with_credentials_passes_the_preflight_and_echoes() {
     let report = chromium(&server, &["--page-port", &port, "--with-credentials"]).await;
     assert!(report.ok(), "{}", report.explain());
     let preflight = &report.json["preflights"][0]["response_headers"];
-    assert_eq!(preflight["access-control-allow-origin"], origin.as_str(), "{}", report.json);
-    assert_eq!(preflight["access-control-allow-credentials"], "true", "{}", report.json);
+    assert_eq!(
+        preflight["access-control-allow-origin"],
+        origin.as_str(),
+        "{}",
+        report.json
+    );
+    assert_eq!(
+        preflight["access-control-allow-credentials"], "true",
+        "{}",
+        report.json
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

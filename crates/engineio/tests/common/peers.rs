@@ -98,10 +98,7 @@ impl Report {
         if let Some(error) = self.json.get("error") {
             failed.push(format!("error: {error}"));
         }
-        if !self.json["checks"]
-            .as_array()
-            .is_some_and(|c| !c.is_empty())
-        {
+        if self.json["checks"].as_array().is_none_or(Vec::is_empty) {
             failed.push("no checks ran".into());
         }
         failed
@@ -183,7 +180,12 @@ pub async fn node_client(url: &str, mode: &str, scenario: &str, eio3: bool) -> R
 
 /// `py_eio_client.py` (python-engineio) running `scenario` in `mode`.
 pub async fn python_client(url: &str, mode: &str, scenario: &str) -> Report {
-    run(&python(), "py_eio_client.py", &client_args(url, mode, scenario)).await
+    run(
+        &python(),
+        "py_eio_client.py",
+        &client_args(url, mode, scenario),
+    )
+    .await
 }
 
 fn client_args(url: &str, mode: &str, scenario: &str) -> Vec<String> {
