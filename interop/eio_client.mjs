@@ -476,6 +476,10 @@ async function clientClose() {
   const ev = await conn.next(5000);
   if (ev.kind === 'close') result.close = { reason: ev.reason, description: ev.description };
   check('close-event', ev.kind === 'close' && ev.reason === 'forced close', `got ${ev.kind} ${ev.reason ?? ''}`);
+  // The close event fires before the close packet has reached the server: a probe GET sent
+  // now could overtake it and count as a second concurrent GET (closing the session as a
+  // transport error). Give the close packet time to land first.
+  await new Promise((r) => setTimeout(r, 500));
   const gone = await sessionGone(conn.sid);
   check('session-gone', gone.ok, gone.last);
 }
