@@ -354,6 +354,12 @@ class Raw:
                 head, sep, rest = data.partition(b"\r\n\r\n")
                 if sep and head.startswith(b"HTTP/1.1 101") and len(rest) >= 2:
                     break
+                # A refusal may keep the connection alive: stop at the end of its body.
+                length = [line.split(b":", 1)[1] for line in head.split(b"\r\n")[1:]
+                          if line.lower().startswith(b"content-length:")]
+                if sep and not head.startswith(b"HTTP/1.1 101") and length \
+                        and len(rest) >= int(length[0]):
+                    break
         except OSError:
             pass
         finally:
