@@ -24,3 +24,44 @@ pub enum Error {
     #[error("invalid open packet: {0}")]
     InvalidOpen(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::{OpenPacket, Packet, Protocol, payload};
+
+    /// A number per variant; the match has no wildcard so a new variant must be added here,
+    /// and so to the test below.
+    fn variant(e: &Error) -> usize {
+        match e {
+            Error::EmptyPacket => 0,
+            Error::UnknownType(_) => 1,
+            Error::InvalidBase64 => 2,
+            Error::InvalidUtf8 => 3,
+            Error::MalformedPayload(_) => 4,
+            Error::InvalidOpen(_) => 5,
+        }
+    }
+
+    #[test]
+    fn every_variant_is_reachable_from_peer_input() {
+        let v4 = |b: &'static [u8]| payload::decode(Bytes::from_static(b), Protocol::V4);
+        let reached = [
+            v4(b"").unwrap_err(),
+            v4(b"7").unwrap_err(),
+            v4(b"b!").unwrap_err(),
+            v4(b"4\xff").unwrap_err(),
+            payload::decode(Bytes::from_static(b"x:4"), Protocol::V3).unwrap_err(),
+            OpenPacket::from_json(r#"{"sid":1}"#).unwrap_err(),
+            Packet::decode_binary(Bytes::new(), Protocol::V3).unwrap_err(),
+        ];
+        let mut seen: Vec<usize> = reached.iter().map(variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
+        // Each says what went wrong.
+        assert!(reached.iter().all(|e| !e.to_string().is_empty()));
+    }
+}

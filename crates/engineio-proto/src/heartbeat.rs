@@ -4,6 +4,7 @@
 //! v4 (the server pings):
 //!   Waiting { ping_at } --ping_at passes--> SendPing, AwaitingPong { expires_at = now + timeout }
 //!   AwaitingPong --pong--> Waiting { ping_at = now + interval }
+//!   AwaitingPong --first other packet--> AwaitingPong { expires_at = now + timeout }
 //!   AwaitingPong --expires_at passes--> Expired ("ping timeout")
 //! v3 (the client pings, the server answers each ping with a pong):
 //!   Watching { expires_at } --ping--> Watching { expires_at = now + interval + timeout }
@@ -27,9 +28,17 @@ pub enum HeartbeatEvent {
 
 #[derive(Debug, Clone, Copy)]
 enum State {
-    Waiting { ping_at: Instant },
-    AwaitingPong { expires_at: Instant },
-    Watching { expires_at: Instant },
+    Waiting {
+        ping_at: Instant,
+    },
+    /// `refreshed`: another packet already pushed the deadline back during this wait.
+    AwaitingPong {
+        expires_at: Instant,
+        refreshed: bool,
+    },
+    Watching {
+        expires_at: Instant,
+    },
     Expired,
 }
 
@@ -64,7 +73,9 @@ impl Heartbeat {
     pub fn deadline(&self) -> Option<Instant> {
         match self.state {
             State::Waiting { ping_at } => Some(ping_at),
-            State::AwaitingPong { expires_at } | State::Watching { expires_at } => Some(expires_at),
+            State::AwaitingPong { expires_at, .. } | State::Watching { expires_at } => {
+                Some(expires_at)
+            }
             State::Expired => None,
         }
     }
@@ -75,10 +86,11 @@ impl Heartbeat {
             State::Waiting { ping_at } if now >= ping_at => {
                 self.state = State::AwaitingPong {
                     expires_at: now + self.timeout,
+                    refreshed: false,
                 };
                 Some(HeartbeatEvent::SendPing)
             }
-            State::AwaitingPong { expires_at } | State::Watching { expires_at }
+            State::AwaitingPong { expires_at, .. } | State::Watching { expires_at }
                 if now >= expires_at =>
             {
                 self.state = State::Expired;
@@ -96,6 +108,21 @@ impl Heartbeat {
         ) {
             self.state = State::Waiting {
                 ping_at: now + self.interval,
+            };
+        }
+    }
+
+    /// Any packet but a pong arrived (v4). The first one while a pong is awaited pushes the
+    /// deadline back by one timeout, as the reference server does: a client busy sending a
+    /// large upload, whose pong queues behind it, is alive.
+    pub fn on_packet(&mut self, now: Instant) {
+        if let State::AwaitingPong {
+            refreshed: false, ..
+        } = self.state
+        {
+            self.state = State::AwaitingPong {
+                expires_at: now + self.timeout,
+                refreshed: true,
             };
         }
     }
@@ -147,6 +174,30 @@ mod tests {
         assert_eq!(hb.deadline(), Some(t1 + I));
         assert_eq!(hb.poll(t0 + I + T), None);
         assert_eq!(hb.poll(t1 + I), Some(HeartbeatEvent::SendPing));
+    }
+
+    #[test]
+    fn v4_the_first_other_packet_refreshes_the_timeout_once() {
+        let t0 = Instant::now();
+        let mut hb = Heartbeat::new(Protocol::V4, I, T, t0);
+        hb.on_packet(t0 + I / 2);
+        assert_eq!(hb.deadline(), Some(t0 + I), "no pong awaited yet");
+        assert_eq!(hb.poll(t0 + I), Some(HeartbeatEvent::SendPing));
+        let t1 = t0 + I + T / 2;
+        hb.on_packet(t1);
+        assert_eq!(hb.deadline(), Some(t1 + T));
+        hb.on_packet(t1 + T / 4);
+        assert_eq!(hb.deadline(), Some(t1 + T), "only once per ping");
+        assert_eq!(hb.poll(t1 + T), Some(HeartbeatEvent::Expired));
+    }
+
+    #[test]
+    fn v3_ignores_pongs_and_packets() {
+        let t0 = Instant::now();
+        let mut hb = Heartbeat::new(Protocol::V3, I, T, t0);
+        hb.on_pong(t0 + I);
+        hb.on_packet(t0 + I);
+        assert_eq!(hb.deadline(), Some(t0 + I + T));
     }
 
     #[test]

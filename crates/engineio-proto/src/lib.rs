@@ -15,7 +15,19 @@
 //! let mut body = BytesMut::new();
 //! payload::encode(&packets, Protocol::V4, &mut body);
 //! assert_eq!(&body[..], b"4hello\x1ebAQID");
+//!
+//! // Over WebSocket binary data has frames of its own, unless the client asked for base64
+//! // (`b64=1`).
+//! let ping = Packet::decode_ws_text("2probe".into(), Protocol::V4).unwrap();
+//! assert!(ping.is_probe_ping());
+//! assert_eq!(
+//!     packets[1].to_ws_message_base64(Protocol::V4),
+//!     duplex_ws_proto::Message::text("bAQID")
+//! );
 //! ```
+//!
+//! The codec is checked byte for byte against the JavaScript reference parsers
+//! (engine.io-parser 5 for v4, 2.2 for v3): see `testdata/gen_reference_vectors.cjs`.
 
 mod error;
 pub mod heartbeat;
@@ -24,7 +36,11 @@ pub mod open;
 pub mod packet;
 pub mod payload;
 mod protocol;
+#[cfg(test)]
+mod reference_vectors;
 mod sid;
+#[cfg(test)]
+mod strategies;
 
 pub use duplex_ws_proto::Utf8Bytes;
 pub use error::Error;

@@ -2,13 +2,25 @@
 //! record of a polling payload.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::{BufMut, Bytes, BytesMut};
 use duplex_ws_proto::Utf8Bytes;
 
 use crate::error::Error;
 use crate::message::Message;
 use crate::protocol::Protocol;
+
+/// Base64 as the reference parsers (Node's `Buffer`, the browser's `atob`) read it: padding
+/// optional, stray low bits of the last character ignored. We write the canonical padded form,
+/// as they do. Unlike Node we refuse characters outside the standard alphabet instead of
+/// skipping them: no client writes any.
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// The seven packet types, by their digit on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,9 +121,10 @@ impl Packet {
         matches!(self, Packet::Ping(data) if data == PROBE)
     }
 
-    /// Decodes a packet sent as text: a WebSocket text frame, or one record of a polling
-    /// payload. With `base64_binary` (polling payloads), `b` followed by base64 is a binary
-    /// message; over WebSocket binary data travels in binary frames instead.
+    /// Decodes a v4 packet sent as text: one record of a polling payload, or a WebSocket text
+    /// frame. With `base64_binary`, `b` followed by base64 is a binary message, as the
+    /// reference parser reads it in both places; without it, `b` is an unknown type.
+    /// [`decode_ws_text`](Packet::decode_ws_text) picks the right rules per protocol.
     ///
     /// Data after the digit of close, upgrade and noop is ignored, as the reference
     /// implementation does.
@@ -137,8 +150,19 @@ impl Packet {
         })
     }
 
+    /// Decodes a WebSocket text frame. A client that cannot send binary frames (Engine.IO's
+    /// `forceBase64`, announced by `b64=1` in the query) sends binary messages as text:
+    /// `b` + base64 in v4, `b4` + base64 in v3.
+    pub fn decode_ws_text(text: Utf8Bytes, protocol: Protocol) -> Result<Packet, Error> {
+        match protocol {
+            Protocol::V4 => Packet::decode_text(text, true),
+            Protocol::V3 => crate::payload::v3::decode_packet(text),
+        }
+    }
+
     /// Decodes a WebSocket binary frame. In v4 the frame is a binary message as is; in v3
-    /// its first byte is the packet type as a number (only `message` carries binary data).
+    /// its first byte is the packet type as a number. Only `message` carries binary data: the
+    /// v3 reference would also read, say, a ping with binary data, which no client sends.
     pub fn decode_binary(data: Bytes, protocol: Protocol) -> Result<Packet, Error> {
         match protocol {
             Protocol::V4 => Ok(Packet::Message(Message::Binary(data))),
@@ -167,13 +191,21 @@ impl Packet {
                     duplex_ws_proto::Message::Binary(frame.freeze())
                 }
             },
-            _ => {
-                let mut text = BytesMut::with_capacity(1 + self.text_len());
-                self.encode_text(&mut text);
-                let text = Utf8Bytes::try_from(text.freeze()).unwrap_or_default();
-                duplex_ws_proto::Message::Text(text)
-            }
+            _ => self.to_ws_message_base64(protocol),
         }
+    }
+
+    /// The packet as one WebSocket text frame, binary messages in base64 (`b…` in v4, `b4…`
+    /// in v3): the form for a client that asked for it with `b64=1` in its query.
+    pub fn to_ws_message_base64(&self, protocol: Protocol) -> duplex_ws_proto::Message {
+        let mut text = BytesMut::with_capacity(1 + self.text_len());
+        match protocol {
+            Protocol::V4 => self.encode_text(&mut text),
+            Protocol::V3 => crate::payload::v3::encode_packet(self, &mut text),
+        }
+        // Every text form is UTF-8: text data as it came, everything else ASCII.
+        let text = Utf8Bytes::try_from(text.freeze()).unwrap_or_default();
+        duplex_ws_proto::Message::Text(text)
     }
 
     /// Appends the packet's text form: the digit, then the data; a binary message becomes `b`
@@ -181,13 +213,9 @@ impl Packet {
     pub fn encode_text(&self, out: &mut BytesMut) {
         let data: &[u8] = match self {
             Packet::Message(Message::Binary(data)) => {
-                out.reserve(1 + data.len().div_ceil(3) * 4);
+                out.reserve(1 + base64_len(data.len()));
                 out.put_u8(b'b');
-                let start = out.len();
-                out.resize(start + data.len().div_ceil(3) * 4, 0);
-                // The buffer was sized for exactly this encoding, which cannot fail.
-                let written = BASE64.encode_slice(data, &mut out[start..]).unwrap_or(0);
-                out.truncate(start + written);
+                append_base64(data, out);
                 return;
             }
             Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => d.as_bytes(),
@@ -202,7 +230,7 @@ impl Packet {
     /// The length of the text form (see [`encode_text`](Packet::encode_text)).
     pub fn text_len(&self) -> usize {
         match self {
-            Packet::Message(Message::Binary(data)) => 1 + data.len().div_ceil(3) * 4,
+            Packet::Message(Message::Binary(data)) => 1 + base64_len(data.len()),
             Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => 1 + d.len(),
             Packet::Message(Message::Text(t)) => 1 + t.len(),
             Packet::Close | Packet::Upgrade | Packet::Noop => 1,
@@ -210,9 +238,24 @@ impl Packet {
     }
 }
 
+/// The length of `len` bytes in padded base64.
+pub(crate) fn base64_len(len: usize) -> usize {
+    len.div_ceil(3) * 4
+}
+
+/// Appends `data` in padded base64.
+pub(crate) fn append_base64(data: &[u8], out: &mut BytesMut) {
+    let start = out.len();
+    out.resize(start + base64_len(data.len()), 0);
+    // The buffer was sized for exactly this encoding, which cannot fail.
+    let written = BASE64.encode_slice(data, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategies;
     use proptest::prelude::*;
 
     fn text(p: &Packet) -> Vec<u8> {
@@ -306,16 +349,42 @@ mod tests {
         );
     }
 
+    #[test]
+    fn websocket_text_frames_carry_base64_by_protocol() {
+        let bin = Packet::Message(Message::binary(vec![1, 2, 3]));
+        let ws = |s: &str, p| Packet::decode_ws_text(s.into(), p);
+        assert_eq!(ws("bAQID", Protocol::V4), Ok(bin.clone()));
+        assert_eq!(ws("b4AQID", Protocol::V3), Ok(bin.clone()));
+        assert_eq!(ws("bAQID", Protocol::V3), Err(Error::UnknownType(b'A')));
+        assert_eq!(ws("2probe", Protocol::V3), Ok(Packet::Ping(PROBE.into())));
+        assert_eq!(
+            bin.to_ws_message_base64(Protocol::V3),
+            duplex_ws_proto::Message::text("b4AQID")
+        );
+        assert_eq!(
+            bin.to_ws_message_base64(Protocol::V4),
+            duplex_ws_proto::Message::text("bAQID")
+        );
+    }
+
     proptest! {
         #[test]
-        fn text_round_trip(s in ".*", bin in proptest::collection::vec(any::<u8>(), 0..300)) {
-            for p in [
-                Packet::Message(Message::text(s.as_str())),
-                Packet::Ping(s.as_str().into()),
-                Packet::Message(Message::binary(bin.clone())),
-            ] {
-                let encoded = Utf8Bytes::try_from(text(&p)).unwrap();
-                prop_assert_eq!(Packet::decode_text(encoded, true).unwrap(), p);
+        fn text_round_trip(packet in strategies::packet(strategies::text())) {
+            let encoded = Utf8Bytes::try_from(text(&packet)).unwrap();
+            prop_assert_eq!(Packet::decode_text(encoded, true).unwrap(), packet);
+        }
+
+        #[test]
+        fn websocket_round_trip(packet in strategies::packet(strategies::text())) {
+            for protocol in [Protocol::V4, Protocol::V3] {
+                for message in [packet.to_ws_message(protocol), packet.to_ws_message_base64(protocol)] {
+                    let decoded = match message {
+                        duplex_ws_proto::Message::Text(t) => Packet::decode_ws_text(t, protocol),
+                        duplex_ws_proto::Message::Binary(b) => Packet::decode_binary(b, protocol),
+                        other => panic!("not a data frame: {other:?}"),
+                    };
+                    prop_assert_eq!(decoded.unwrap(), packet.clone());
+                }
             }
         }
 
@@ -323,6 +392,7 @@ mod tests {
         fn decode_never_panics(s in ".*", b in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = Packet::decode_text(s.as_str().into(), true);
             let _ = Packet::decode_text(s.as_str().into(), false);
+            let _ = Packet::decode_ws_text(s.as_str().into(), Protocol::V3);
             let _ = Packet::decode_binary(b.into(), Protocol::V3);
         }
     }

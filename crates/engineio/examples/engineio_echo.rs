@@ -86,7 +86,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Some("*") => config = config.cors(Cors::any()),
         Some(list) => config = config.cors(Cors::origins(list.split(','))),
     }
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
+    let ip: std::net::IpAddr = args.host.parse()?;
+    let listener = duplex_engineio::bind(std::net::SocketAddr::new(ip, args.port))?;
     println!("LISTENING {}", listener.local_addr()?.port());
     let engine = EngineIo::new(config, Echo);
     duplex_engineio::serve_with_shutdown(listener, engine, shutdown_signal()).await?;

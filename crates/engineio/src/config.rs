@@ -274,7 +274,8 @@ impl Config {
     /// Most packets waiting to be sent to one session. When full, [`Socket::send`] fails with
     /// [`SendError::Full`] and hands the message back: nothing is dropped silently, and the
     /// caller picks the policy (drop, retry later, or close a client that does not keep up).
-    /// Control packets (pings, close) are never refused. Default 4096.
+    /// Control packets (the open packet, pings, noops, close) count towards the bound but are
+    /// never refused. Default 4096.
     ///
     /// [`Socket::send`]: crate::Socket::send
     /// [`SendError::Full`]: crate::SendError::Full

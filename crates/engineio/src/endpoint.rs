@@ -79,7 +79,8 @@ where
         Some("3") if config.allow_eio3 => Some(Protocol::V3),
         _ => None,
     };
-    let Some(sid) = query.sid else {
+    // An empty `sid=` is a handshake, as the reference server reads it.
+    let Some(sid) = query.sid.filter(|sid| !sid.is_empty()) else {
         return handshake(shared, request, transport, protocol).await;
     };
     let socket = Sid::parse(sid)

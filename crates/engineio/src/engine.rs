@@ -183,6 +183,10 @@ impl<H: Handler> Shared<H> {
         tracing::debug!(sid = %socket.id(), %transport, "session opened");
         tokio::spawn(run_session(self.clone(), socket.clone()));
         self.handler.on_open(&socket);
+        // A shutdown that began while this session was opening did not see it.
+        if self.is_shutting_down() {
+            socket.close_with(CloseReason::ServerShutdown);
+        }
         socket
     }
 
@@ -192,9 +196,15 @@ impl<H: Handler> Shared<H> {
             return;
         }
         let now = || Instant::now().into_std();
+        if socket.protocol() == Protocol::V4 && !matches!(packet, Packet::Pong(_)) {
+            lock(&socket.heartbeat).on_packet(now());
+        }
         match (packet, socket.protocol()) {
             (Packet::Message(message), _) => self.handler.on_message(socket, message),
-            (Packet::Pong(_), Protocol::V4) => lock(&socket.heartbeat).on_pong(now()),
+            (Packet::Pong(_), Protocol::V4) => {
+                lock(&socket.heartbeat).on_pong(now());
+                socket.heartbeat_moved.notify_one();
+            }
             (Packet::Ping(data), Protocol::V3) => {
                 lock(&socket.heartbeat).on_ping(now());
                 socket.outbox.push_control(Packet::Pong(data));
@@ -226,8 +236,9 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 }
 
 /// A session's own task: pings on time, closes a silent session, and when the session ends
-/// for any reason, unregisters it and tells the application. It is the only timer a session
-/// has, and it ends with the session.
+/// for any reason, tells the application, lets a long-poll collect what is still queued (after
+/// an application close), and unregisters it. It is the only timer a session has, and it ends
+/// with the session.
 async fn run_session<H: Handler>(shared: Arc<Shared<H>>, socket: Arc<Socket>) {
     loop {
         let Some(deadline) = lock(&socket.heartbeat).deadline() else {
@@ -246,11 +257,20 @@ async fn run_session<H: Handler>(shared: Arc<Shared<H>>, socket: Arc<Socket>) {
                     None => {}
                 }
             }
+            // A pong can bring the next ping closer than the deadline slept on (when
+            // ping_timeout > ping_interval).
+            _ = socket.heartbeat_moved.notified() => {}
             _ = socket.closed.cancelled() => break,
         }
     }
     let reason = socket.close_reason().unwrap_or(CloseReason::TransportClose);
-    shared.remove(socket.id());
     tracing::debug!(sid = %socket.id(), %reason, "session closed");
     shared.handler.on_close(&socket, reason);
+    if reason == CloseReason::ForcedClose && socket.transport() == Transport::Polling {
+        // What the application sent before closing, and the close packet, wait for the
+        // client's next poll, as the reference server keeps them (bounded here by
+        // ping_timeout: a client that does not poll by then is gone anyway).
+        let _ = tokio::time::timeout(shared.config.ping_timeout, socket.outbox.drained()).await;
+    }
+    shared.remove(socket.id());
 }

@@ -27,6 +27,18 @@ impl SendError {
     }
 }
 
+/// Why a batch of messages was not queued (the caller still has it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The outgoing queue cannot take the whole batch.
+    #[error("the session's outgoing queue is full")]
+    Full,
+    /// The session has closed.
+    #[error("the session is closed")]
+    Closed,
+}
+
 /// The errors Engine.IO answers requests with, as HTTP status plus `{"code":N,"message":...}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -40,6 +40,7 @@ mod error;
 mod handler;
 mod outbox;
 mod polling;
+mod prepared;
 mod request;
 mod serve;
 mod service;
@@ -51,10 +52,11 @@ pub use config::{AllowFuture, Config, Cookie, HttpCompression, Refusal, Transpor
 pub use cors::Cors;
 pub use duplex_engineio_proto::{Message, Protocol, Sid, Utf8Bytes};
 pub use engine::EngineIo;
-pub use error::{ProtocolError, SendError};
+pub use error::{BatchError, ProtocolError, SendError};
 pub use handler::{CloseReason, Handler};
+pub use prepared::PreparedMessage;
 pub use request::{HandshakeRequest, RemoteAddr};
-pub use serve::{serve, serve_with_shutdown};
+pub use serve::{bind, serve, serve_with_shutdown};
 pub use service::{BoxError, EngineIoLayer, EngineIoService, NotFound, ResponseFuture};
 pub use socket::Socket;
 

@@ -5,13 +5,15 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use duplex_engineio_proto::{Message, Packet};
+
+use crate::prepared::{Outgoing, PreparedMessage};
 use tokio::sync::Notify;
 
 /// The queue. Producers are the application and the session's own timers; the consumer is
 /// whichever transport is active (a pending GET, or the WebSocket task).
 #[derive(Debug)]
 pub(crate) struct Outbox {
-    queue: Mutex<VecDeque<Packet>>,
+    queue: Mutex<VecDeque<Outgoing>>,
     capacity: usize,
     changed: Notify,
 }
@@ -32,27 +34,77 @@ impl Outbox {
             if queue.len() >= self.capacity {
                 return Err(message);
             }
-            queue.push_back(Packet::Message(message));
+            queue.push_back(Outgoing::Packet(Packet::Message(message)));
         }
         self.wake();
         Ok(())
     }
 
+    /// Queues a prepared message, or hands it back when `capacity` packets wait.
+    pub(crate) fn push_prepared(&self, message: PreparedMessage) -> Result<(), PreparedMessage> {
+        {
+            let mut queue = self.lock();
+            if queue.len() >= self.capacity {
+                return Err(message);
+            }
+            queue.push_back(Outgoing::Prepared(message));
+        }
+        self.wake();
+        Ok(())
+    }
+
+    /// Queues prepared messages together (nothing else between them: a Socket.IO packet and
+    /// its binary attachments), or none of them when they do not all fit.
+    pub(crate) fn push_prepared_all(&self, batch: &[PreparedMessage]) -> bool {
+        {
+            let mut queue = self.lock();
+            if queue.len() + batch.len() > self.capacity {
+                return false;
+            }
+            queue.extend(batch.iter().cloned().map(Outgoing::Prepared));
+        }
+        self.wake();
+        true
+    }
+
     /// Queues a protocol packet (ping, pong, noop, close): these are few and never refused.
     pub(crate) fn push_control(&self, packet: Packet) {
-        self.lock().push_back(packet);
+        self.lock().push_back(Outgoing::Packet(packet));
         self.wake();
     }
 
     /// Takes every queued packet, in order.
-    pub(crate) fn take_all(&self) -> Vec<Packet> {
+    pub(crate) fn take_all(&self) -> Vec<Outgoing> {
         let mut queue = self.lock();
-        let packets: Vec<Packet> = queue.drain(..).collect();
+        let packets: Vec<Outgoing> = queue.drain(..).collect();
         // An idle session keeps no buffer (the queue of a burst can be large).
         if queue.capacity() > 64 {
             queue.shrink_to(0);
         }
+        drop(queue);
+        if !packets.is_empty() {
+            // For `drained`.
+            self.wake();
+        }
         packets
+    }
+
+    /// Whether nothing waits to be sent.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Waits until the queue is empty.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let changed = self.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_empty() {
+                return;
+            }
+            changed.await;
+        }
     }
 
     /// Wakes every waiting consumer, which then looks at the queue and the session state.
@@ -66,7 +118,7 @@ impl Outbox {
         self.changed.notified()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Packet>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Outgoing>> {
         // A panic while holding this lock cannot leave the queue half-updated.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -79,12 +131,25 @@ mod tests {
     #[test]
     fn bounded_for_messages_not_for_control_packets() {
         let outbox = Outbox::new(2);
+        let batch = [
+            PreparedMessage::new("x"),
+            PreparedMessage::new("y"),
+            PreparedMessage::new("z"),
+        ];
+        assert!(!outbox.push_prepared_all(&batch));
+        assert!(outbox.push_prepared_all(&batch[..2]));
+        assert_eq!(outbox.take_all().len(), 2);
         let m = |s: &str| Packet::Message(Message::text(s));
         outbox.push(Message::text("a")).unwrap();
         outbox.push(Message::text("b")).unwrap();
         assert_eq!(outbox.push(Message::text("c")), Err(Message::text("c")));
         outbox.push_control(Packet::Noop);
-        assert_eq!(outbox.take_all(), [m("a"), m("b"), Packet::Noop]);
+        let taken: Vec<Packet> = outbox
+            .take_all()
+            .into_iter()
+            .map(Outgoing::into_packet)
+            .collect();
+        assert_eq!(taken, [m("a"), m("b"), Packet::Noop]);
         assert!(outbox.take_all().is_empty());
         outbox.push(Message::text("d")).unwrap();
     }
@@ -97,6 +162,6 @@ mod tests {
         changed.as_mut().enable();
         outbox.push_control(Packet::Noop);
         changed.await;
-        assert_eq!(outbox.take_all(), [Packet::Noop]);
+        assert_eq!(outbox.take_all(), [Outgoing::Packet(Packet::Noop)]);
     }
 }

@@ -17,6 +17,7 @@ use crate::endpoint::EngineResponse;
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::prepared::Outgoing;
 use crate::service::BoxError;
 use crate::socket::Socket;
 
@@ -53,7 +54,7 @@ pub(crate) async fn get<H: Handler>(
         }
         let packets = socket.outbox.take_all();
         if !packets.is_empty() {
-            break packets;
+            break packets.into_iter().map(Outgoing::into_packet).collect();
         }
         if socket.is_closed() {
             break vec![Packet::Close];

@@ -15,6 +15,23 @@ use crate::engine::EngineIo;
 use crate::handler::Handler;
 use crate::request::RemoteAddr;
 
+/// Connections the kernel queues before they are accepted: bursts of clients (a load test, a
+/// reconnect wave after a restart) would otherwise overflow tokio's default of 128 and retry
+/// after a second.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listener on `addr` with a backlog of 1024 and `SO_REUSEADDR` (a restarted server binds
+/// again at once).
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// How long a graceful shutdown waits for open HTTP connections to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -1,16 +1,19 @@
 //! A session: its id, its transport, its outgoing queue and its heartbeat.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use duplex_engineio_proto::{Heartbeat, Message, Packet, Protocol, Sid};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Transport;
-use crate::error::SendError;
+use crate::error::{BatchError, SendError};
 use crate::handler::CloseReason;
 use crate::outbox::Outbox;
+use crate::prepared::PreparedMessage;
 use crate::request::HandshakeRequest;
 
 /// One Engine.IO session, shared by the application and the server's tasks.
@@ -22,8 +25,11 @@ pub struct Socket {
     transport: AtomicU8,
     upgrading: AtomicBool,
     close_reason: OnceLock<CloseReason>,
+    data: OnceLock<Box<dyn Any + Send + Sync>>,
     pub(crate) closed: CancellationToken,
     pub(crate) heartbeat: Mutex<Heartbeat>,
+    /// Wakes the session task when a pong moved the heartbeat deadline.
+    pub(crate) heartbeat_moved: Notify,
     /// A long-poll GET is waiting on this session.
     pub(crate) poll_pending: AtomicBool,
     /// A POST is being read for this session.
@@ -52,8 +58,10 @@ impl Socket {
             }),
             upgrading: AtomicBool::new(false),
             close_reason: OnceLock::new(),
+            data: OnceLock::new(),
             closed: CancellationToken::new(),
             heartbeat: Mutex::new(heartbeat),
+            heartbeat_moved: Notify::new(),
             poll_pending: AtomicBool::new(false),
             post_pending: AtomicBool::new(false),
         }
@@ -77,6 +85,12 @@ impl Socket {
         }
     }
 
+    /// Whether binary messages go out as binary WebSocket frames; clients that cannot take
+    /// them (`b64=1` in the handshake query) get base64 text instead.
+    pub fn supports_binary(&self) -> bool {
+        self.request.query("b64").is_none_or(str::is_empty)
+    }
+
     /// The request that opened the session.
     pub fn request(&self) -> &HandshakeRequest {
         &self.request
@@ -91,6 +105,66 @@ impl Socket {
             return Err(SendError::Closed(message));
         }
         self.outbox.push(message).map_err(SendError::Full)
+    }
+
+    /// Queues a message prepared once for many sessions (a broadcast): WebSocket sessions
+    /// share its frame bytes. Fails like [`send`](Socket::send).
+    pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed(message.message().clone()));
+        }
+        self.outbox
+            .push_prepared(message.clone())
+            .map_err(|m| SendError::Full(m.message().clone()))
+    }
+
+    /// Queues several prepared messages back to back (a Socket.IO packet and its binary
+    /// attachments must not be interleaved with other sends): all of them, or none when the
+    /// queue cannot take them all or the session is closed.
+    pub fn send_prepared_all(&self, batch: &[PreparedMessage]) -> Result<(), BatchError> {
+        if self.is_closed() {
+            return Err(BatchError::Closed);
+        }
+        if self.outbox.push_prepared_all(batch) {
+            Ok(())
+        } else {
+            Err(BatchError::Full)
+        }
+    }
+
+    /// Whether a message sent now would leave without waiting for the client: a long-poll is
+    /// pending, or the WebSocket has nothing queued. Socket.IO drops `volatile` packets when
+    /// this is false.
+    pub fn is_writable(&self) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match self.transport() {
+            Transport::Polling => {
+                self.poll_pending.load(Ordering::Acquire) && self.outbox.is_empty()
+            }
+            Transport::Websocket => self.outbox.is_empty(),
+        }
+    }
+
+    /// Attaches the application's state to the session, once; a second call hands the value
+    /// back.
+    pub fn set_data<T: Any + Send + Sync>(&self, data: T) -> Result<(), T> {
+        // The slot holds an `Option<T>`: whether `get_or_init` used our value shows in `slot`.
+        let mut slot = Some(data);
+        self.data.get_or_init(|| Box::new(slot.take()));
+        match slot {
+            None => Ok(()),
+            Some(data) => Err(data),
+        }
+    }
+
+    /// The state attached by [`set_data`](Socket::set_data), if it is a `T`.
+    pub fn data<T: Any>(&self) -> Option<&T> {
+        self.data
+            .get()
+            .and_then(|d| d.downcast_ref::<Option<T>>())
+            .and_then(Option::as_ref)
     }
 
     /// Closes the session (reason `forced close`): the client gets what was queued before,

@@ -32,6 +32,7 @@ use crate::endpoint::{EngineResponse, set_cookie};
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::prepared::Outgoing;
 use crate::request::HandshakeRequest;
 use crate::socket::Socket;
 
@@ -155,6 +156,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let protocol = socket.protocol();
+    let binary = socket.supports_binary();
     loop {
         let changed = socket.outbox.changed();
         tokio::pin!(changed);
@@ -162,20 +164,38 @@ where
         let packets = socket.outbox.take_all();
         if !packets.is_empty() {
             let write = async {
-                for packet in &packets {
-                    // Over WebSocket the close is the close frame; the close packet is for
-                    // long-polls.
-                    if *packet != Packet::Close {
-                        ws.feed(packet.to_ws_message(protocol)).await?;
+                for outgoing in &packets {
+                    match outgoing {
+                        // Over WebSocket the close is the close frame; the close packet is
+                        // for long-polls.
+                        Outgoing::Packet(Packet::Close) => {}
+                        Outgoing::Packet(packet) => {
+                            ws.feed(frame(packet, protocol, binary)).await?
+                        }
+                        Outgoing::Prepared(prepared) => {
+                            match prepared.frame_for(protocol, binary) {
+                                Some(shared) => ws.feed_prepared(shared).await?,
+                                None => {
+                                    let packet = Packet::Message(prepared.message().clone());
+                                    ws.feed(frame(&packet, protocol, binary)).await?
+                                }
+                            }
+                        }
                     }
                 }
                 ws.flush().await
             };
             // A client that stops reading also stops answering pings: the heartbeat closes
-            // the session, which must not wait on a write that never completes.
-            let written = tokio::select! {
-                written = write => written.is_ok(),
-                _ = socket.closed.cancelled() => false,
+            // the session, which must not wait on a write that never completes. Once closed,
+            // what is left is written within the close grace period.
+            let written = if socket.is_closed() {
+                matches!(tokio::time::timeout(CLOSE_GRACE, write).await, Ok(Ok(())))
+            } else {
+                tokio::select! {
+                    biased;
+                    written = write => written.is_ok(),
+                    _ = socket.closed.cancelled() => false,
+                }
             };
             if !written {
                 socket.close_with(CloseReason::TransportError);
@@ -212,10 +232,16 @@ fn on_message<H: Handler>(
     message: Option<Result<WsMessage, duplex_ws::Error>>,
 ) {
     let packet = match message {
-        Some(Ok(WsMessage::Text(text))) => Packet::decode_text(text, false),
+        Some(Ok(WsMessage::Text(text))) => Packet::decode_ws_text(text, socket.protocol()),
         Some(Ok(WsMessage::Binary(data))) => Packet::decode_binary(data, socket.protocol()),
         Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return,
         Some(Ok(WsMessage::Close(_))) | None => {
+            socket.close_with(CloseReason::TransportClose);
+            return;
+        }
+        // A connection that ends without a close frame is a transport close, as the
+        // reference server reports it.
+        Some(Err(duplex_ws::Error::AbnormalClosure)) => {
             socket.close_with(CloseReason::TransportClose);
             return;
         }
@@ -231,6 +257,15 @@ fn on_message<H: Handler>(
             tracing::debug!(sid = %socket.id(), error = %e, "malformed packet");
             socket.close_with(CloseReason::ParseError);
         }
+    }
+}
+
+/// The frame for `packet`: binary messages in base64 text for clients that asked (`b64=1`).
+fn frame(packet: &Packet, protocol: Protocol, binary: bool) -> WsMessage {
+    if binary {
+        packet.to_ws_message(protocol)
+    } else {
+        packet.to_ws_message_base64(protocol)
     }
 }
 

@@ -2,11 +2,11 @@
 //! another origin runs engine.io-client's browser bundle over preflighted long-polling against
 //! our server. Needs `scripts/setup` (chromium, playwright-core).
 
-mod common;
+mod interop;
 
-use common::peers::{self, Report};
-use common::server::{TestServer, test_config};
 use duplex_engineio::Cors;
+use interop::programs::{self, Report};
+use interop::server::{TestServer, test_config};
 
 async fn chromium(server: &TestServer, extra: &[&str]) -> Report {
     let mut args: Vec<String> = vec![
@@ -16,9 +16,9 @@ async fn chromium(server: &TestServer, extra: &[&str]) -> Report {
         "60".into(),
     ];
     args.push("--executable".into());
-    args.push(peers::chromium().display().to_string());
+    args.push(programs::chromium().display().to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
-    peers::run(&peers::node(), "eio_chromium_cors.mjs", &args).await
+    programs::run(&programs::node(), "eio_chromium_cors.mjs", &args).await
 }
 
 /// A loopback port nobody listens on right now, for the page's own server: the test must

@@ -2,12 +2,12 @@
 //! scenario in every transport mode (polling, websocket, polling then upgrade), Engine.IO v4
 //! (engine.io-client 6) and v3 (engine.io-client 3, with `allow_eio3`). Needs `scripts/setup`.
 
-mod common;
+mod interop;
 
-use common::MODES;
-use common::peers::{self, Verdicts};
-use common::server::{TestServer, test_config};
 use duplex_engineio::CloseReason;
+use interop::MODES;
+use interop::programs::{self, Verdicts};
+use interop::server::{TestServer, test_config};
 
 /// Runs `scenario` in every mode against one server; `server_reason` is how our side must
 /// have seen the session end.
@@ -15,7 +15,7 @@ async fn every_mode(scenario: &str, eio3: bool, server_reason: Option<CloseReaso
     let server = TestServer::start(test_config().allow_eio3(eio3)).await;
     let mut verdicts = Verdicts::default();
     for mode in MODES {
-        let report = peers::node_client(&server.url(), mode, scenario, eio3).await;
+        let report = programs::node_client(&server.url(), mode, scenario, eio3).await;
         let mut extra = None;
         if let (Some(expected), Some(sid)) = (server_reason, report.sid()) {
             let got = server.close_reason(sid).await;

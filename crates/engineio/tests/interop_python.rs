@@ -1,11 +1,11 @@
 //! python-engineio's client (interop/py_eio_client.py) against our server: every scenario in
 //! every transport mode. Needs `scripts/setup`.
 
-mod common;
+mod interop;
 
-use common::MODES;
-use common::peers::{self, Verdicts};
-use common::server::{TestServer, test_config};
+use interop::MODES;
+use interop::programs::{self, Verdicts};
+use interop::server::{TestServer, test_config};
 use std::time::Duration;
 
 use duplex_engineio::CloseReason;
@@ -21,7 +21,7 @@ async fn every_mode(scenario: &str, server_reason: Option<CloseReason>) {
     let server = TestServer::start(config).await;
     let mut verdicts = Verdicts::default();
     for mode in MODES {
-        let report = peers::python_client(&server.url(), mode, scenario).await;
+        let report = programs::python_client(&server.url(), mode, scenario).await;
         let mut extra = None;
         if let (Some(expected), Some(sid)) = (server_reason, report.sid()) {
             let got = server.close_reason(sid).await;

@@ -1,5 +1,9 @@
 //! `duplex bench`: load generators that can target any server, ours or a peer's.
 
+mod eio_client;
+mod eio_echo;
+mod eio_handshake;
+mod eio_idle;
 mod ws_echo;
 mod ws_idle;
 
@@ -12,6 +16,16 @@ pub enum BenchCommand {
     /// Idle connections: opens N, checks each with a ping, prints `HOLDING <n>`,
     /// holds them idle (so a script can read the server's memory), then closes all.
     WsIdle(ws_idle::WsIdleArgs),
+    /// Engine.IO session opens per second, WebSocket-only or polling then upgrade;
+    /// every step of every handshake is checked.
+    EioHandshake(eio_handshake::EioHandshakeArgs),
+    /// Engine.IO echo load through one transport (WebSocket or long-polling):
+    /// C sessions, N echoes each, K in flight; every echo checked.
+    EioEcho(eio_echo::EioEchoArgs),
+    /// Idle Engine.IO sessions: opens N, prints `HOLDING <n>`, answers pings until
+    /// released (signal, stdin closed, or `--hold`), so a script can read the
+    /// server's memory per session.
+    EioIdle(eio_idle::EioIdleArgs),
 }
 
 /// Runs a load generator.
@@ -19,5 +33,8 @@ pub async fn run(command: BenchCommand) -> Result<(), Box<dyn std::error::Error>
     match command {
         BenchCommand::WsEcho(args) => ws_echo::run(args).await,
         BenchCommand::WsIdle(args) => ws_idle::run(args).await,
+        BenchCommand::EioHandshake(args) => eio_handshake::run(args).await,
+        BenchCommand::EioEcho(args) => eio_echo::run(args).await,
+        BenchCommand::EioIdle(args) => eio_idle::run(args).await,
     }
 }

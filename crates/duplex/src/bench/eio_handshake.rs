@@ -1,0 +1,172 @@
+//! `duplex bench eio-handshake`: Engine.IO session opens per second, either
+//! straight over WebSocket or as a client does it by default (long-polling first,
+//! then the upgrade to WebSocket). Every step of every handshake is checked.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use super::eio_client::{
+    BenchError, Endpoint, open_polling_session, open_websocket_session, recv_packet, show,
+};
+use duplex_ws::Message;
+
+/// How each session is opened.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeMode {
+    /// `transport=websocket`: read the open packet, close.
+    Websocket,
+    /// `transport=polling` handshake, then `2probe`/`3probe`, the pending GET's
+    /// `6`, `5`, one echo over the WebSocket, close.
+    PollingUpgrade,
+}
+
+/// Options of `duplex bench eio-handshake`.
+#[derive(clap::Args, Debug)]
+pub struct EioHandshakeArgs {
+    /// The Engine.IO endpoint.
+    #[arg(long, default_value = "http://127.0.0.1:3000/engine.io/")]
+    url: String,
+    /// How sessions are opened.
+    #[arg(long, value_enum, default_value_t = HandshakeMode::Websocket)]
+    mode: HandshakeMode,
+    /// Handshakes in progress at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Handshakes in all.
+    #[arg(long, default_value_t = 2000)]
+    count: usize,
+    /// Print one JSON object instead of a human summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The time one whole handshake may take, from connect to close.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The packet echoed once over a freshly upgraded WebSocket.
+const UPGRADED_ECHO: &str = "4upgraded";
+
+/// Runs the handshakes and prints the result.
+pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let endpoint = Arc::new(Endpoint::parse(&args.url).map_err(|e| e.to_string())?);
+    let concurrency = args.concurrency.clamp(1, args.count.max(1));
+    let next = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = JoinSet::new();
+    for _ in 0..concurrency {
+        let (endpoint, next, failed) = (endpoint.clone(), next.clone(), failed.clone());
+        let (mode, count) = (args.mode, args.count);
+        workers.spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < count {
+                let handshake = async {
+                    match mode {
+                        HandshakeMode::Websocket => websocket(&endpoint).await,
+                        HandshakeMode::PollingUpgrade => polling_upgrade(&endpoint).await,
+                    }
+                };
+                let done = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(format!("no handshake within {HANDSHAKE_TIMEOUT:?}").into())
+                    });
+                if let Err(error) = done {
+                    // Only the first few: thousands of identical lines hide the cause.
+                    if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                        eprintln!("eio-handshake: {error}");
+                    }
+                }
+            }
+        });
+    }
+    while workers.join_next().await.is_some() {}
+    let seconds = started.elapsed().as_secs_f64();
+    let failed = failed.load(Ordering::Relaxed);
+    let handshakes = args.count - failed;
+    let mode = match args.mode {
+        HandshakeMode::Websocket => "websocket",
+        HandshakeMode::PollingUpgrade => "polling-upgrade",
+    };
+    if args.json {
+        println!(
+            "{{\"url\":\"{}\",\"mode\":\"{mode}\",\"concurrency\":{concurrency},\"count\":{},\"handshakes\":{handshakes},\"failed\":{failed},\"seconds\":{seconds:.3},\"handshakes_per_sec\":{:.0}}}",
+            args.url,
+            args.count,
+            handshakes as f64 / seconds
+        );
+    } else {
+        println!(
+            "{handshakes} {mode} handshakes in {seconds:.2} s: {:.0}/s, {failed} failed",
+            handshakes as f64 / seconds
+        );
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} handshakes failed", args.count).into());
+    }
+    Ok(())
+}
+
+/// Opens a WebSocket-only session, checks the open packet, closes.
+async fn websocket(endpoint: &Endpoint) -> Result<(), BenchError> {
+    let (mut socket, _) = open_websocket_session(endpoint, 1 << 16).await?;
+    socket.close(None).await?;
+    Ok(())
+}
+
+/// Opens a polling session and upgrades it, as `engine.io-client` does by default.
+async fn polling_upgrade(endpoint: &Endpoint) -> Result<(), BenchError> {
+    let (mut conn, open) = open_polling_session(endpoint).await?;
+    if !open.upgrades.iter().any(|u| u == "websocket") {
+        return Err(format!(
+            "polling session offers no websocket upgrade: {:?}",
+            open.upgrades
+        )
+        .into());
+    }
+    let sid = Some(open.sid.as_str());
+    // The client keeps a GET pending while it probes; the server must release it
+    // with a noop once the probe succeeded, before the client sends `5`.
+    let poll_target = endpoint.polling_target(sid);
+    let pending = conn.get(&poll_target);
+    let probe = async {
+        let url = endpoint.websocket_url(sid);
+        let mut socket = super::eio_client::connect_websocket(&url, 1 << 16).await?;
+        socket.send(Message::text("2probe")).await?;
+        let answer = recv_packet(&mut socket).await?;
+        if &answer[..] != b"3probe" {
+            return Err::<_, BenchError>(
+                format!(
+                    "WebSocket {url}: sent 2probe, expected 3probe, got {}",
+                    show(&answer)
+                )
+                .into(),
+            );
+        }
+        Ok(socket)
+    };
+    let (released, socket) = tokio::join!(pending, probe);
+    let mut socket = socket?;
+    let released = released?;
+    if &released[..] != b"6" {
+        return Err(format!(
+            "GET {poll_target} pending during the probe: expected 6, got {}",
+            show(&released)
+        )
+        .into());
+    }
+    socket.send(Message::text("5")).await?;
+    socket.send(Message::text(UPGRADED_ECHO)).await?;
+    let echo = recv_packet(&mut socket).await?;
+    if &echo[..] != UPGRADED_ECHO.as_bytes() {
+        return Err(format!(
+            "after the upgrade: sent {UPGRADED_ECHO}, expected it back, got {}",
+            show(&echo)
+        )
+        .into());
+    }
+    socket.close(None).await?;
+    Ok(())
+}
