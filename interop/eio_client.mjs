@@ -2,12 +2,16 @@
 // Reference Engine.IO client on the official npm `engine.io-client` (6.x, or 3.x with --eio3):
 // runs one scenario against a server under test and checks what comes back. Contract:
 // interop/README.md ("Engine.IO").
-import { Socket } from 'engine.io-client';
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-
-const require = createRequire(import.meta.url);
+import {
+  muteHeartbeat,
+  open,
+  payloadLengths,
+  sameMessage,
+  sessionGone,
+  shape,
+} from './eio_session.mjs';
 const SCENARIOS = [
   'echo',
   'at-limit',
@@ -76,99 +80,23 @@ else if (['at-limit', 'over-limit'].includes(args.scenario) && !(maxPayload > 16
 if (result.error) done(2);
 
 const upgradeMode = args.transports === 'polling,websocket';
-const EIO = args.eio3 ? 3 : 4;
 const timeoutMs = Number(args.timeout) * 1000;
+const server = { url: args.url, path: args.path, eio: args.eio3 ? 3 : 4 };
 const started = Date.now();
 const timer = setTimeout(() => {
   result.error = `timed out after ${args.timeout} s`;
   done(1);
 }, timeoutMs);
 
-// Turns whatever engine.io-client passes as a close description into plain JSON.
-function describe(desc) {
-  if (desc === undefined || desc === null) return null;
-  if (desc instanceof Error) {
-    const out = { message: desc.message };
-    if (desc.description !== undefined) out.description = describe(desc.description);
-    if (desc.type) out.type = desc.type;
-    return out;
-  }
-  if (typeof desc === 'object') {
-    const out = {};
-    if (desc.description !== undefined) out.description = describe(desc.description);
-    if (desc.message !== undefined) out.message = desc.message;
-    const ctx = desc.context;
-    if (ctx && typeof ctx === 'object' && 'code' in ctx) out.ws_code = ctx.code;
-    if (ctx && typeof ctx === 'object' && 'status' in ctx) out.status = ctx.status;
-    return out;
-  }
-  return desc;
-}
-
-// One connection with a single queue of incoming events, so each step can await "the next thing".
-function open() {
-  const opts = {
-    path: args.path,
-    transports: args.transports.split(','),
-    upgrade: upgradeMode,
-    rememberUpgrade: false,
-  };
-  let socket;
-  if (args.eio3) {
-    const eio3 = require('engine.io-client-v3');
-    socket = new eio3.Socket(args.url, opts);
-  } else {
-    socket = new Socket(args.url, opts);
-  }
-  const conn = { socket, sid: null, inbox: [], waiters: [], upgraded: false, upgradeError: null };
-  conn.deliver = (ev) => {
-    const w = conn.waiters.shift();
-    if (w) w(ev);
-    else conn.inbox.push(ev);
-  };
-  conn.next = (ms = timeoutMs) => {
-    if (conn.inbox.length) return Promise.resolve(conn.inbox.shift());
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        const i = conn.waiters.indexOf(wrapped);
-        if (i >= 0) conn.waiters.splice(i, 1);
-        resolve({ kind: 'timeout' });
-      }, ms);
-      const wrapped = (ev) => {
-        clearTimeout(t);
-        resolve(ev);
-      };
-      conn.waiters.push(wrapped);
-    });
-  };
-  conn.upgradeDone = new Promise((resolve) => {
-    socket.on('upgrade', () => {
-      conn.upgraded = true;
-      resolve(true);
-    });
-    socket.on('upgradeError', (err) => {
-      conn.upgradeError = describe(err);
-      resolve(false);
-    });
-    socket.on('close', () => resolve(false));
-  });
-  socket.on('message', (data) => conn.deliver({ kind: 'message', data }));
-  socket.on('close', (reason, desc) => {
-    conn.closedAt = Date.now();
-    conn.deliver({ kind: 'close', reason, description: describe(desc) });
-  });
-  conn.opened = new Promise((resolve) => {
-    socket.on('open', () => {
-      conn.sid = socket.id;
-      resolve(true);
-    });
-    socket.on('close', () => resolve(false));
-  });
-  return conn;
-}
-
 async function connected() {
-  const conn = open();
+  const conn = open({
+    url: args.url,
+    path: args.path,
+    transports: args.transports,
+    upgrade: upgradeMode,
+    eio3: args.eio3,
+    timeoutMs,
+  });
   if (!(await conn.opened)) {
     const ev = await conn.next(1000);
     result.close = ev.kind === 'close' ? { reason: ev.reason, description: ev.description } : null;
@@ -192,26 +120,6 @@ async function waitUpgrade(conn) {
   return ok;
 }
 
-function sameMessage(got, expected) {
-  // engine.io-client decodes the packet "4" (empty text) as `undefined`, whoever sent it.
-  if (expected === '' && got === undefined) return true;
-  if (typeof expected === 'string') return typeof got === 'string' && got === expected;
-  const bytes = Buffer.isBuffer(got)
-    ? got
-    : got instanceof ArrayBuffer
-      ? Buffer.from(got)
-      : ArrayBuffer.isView(got)
-        ? Buffer.from(got.buffer, got.byteOffset, got.byteLength)
-        : null;
-  return bytes !== null && Buffer.compare(bytes, expected) === 0;
-}
-
-function shape(data) {
-  if (typeof data === 'string') return `text(${Buffer.byteLength(data)} bytes)`;
-  if (data && data.byteLength !== undefined) return `binary(${data.byteLength} bytes)`;
-  return `${typeof data}`;
-}
-
 async function expectEcho(conn, name, payload) {
   conn.socket.send(payload);
   const ev = await conn.next();
@@ -221,32 +129,6 @@ async function expectEcho(conn, name, payload) {
     throw new Error(`${name}: no echo (${ev.kind})`);
   }
   return check(name, sameMessage(ev.data, payload), `got ${shape(ev.data)}, sent ${shape(payload)}`);
-}
-
-// Polling GET with the old sid: Engine.IO answers 400 {"code":1} once the server forgot the session.
-async function sessionGone(sid) {
-  const url = new URL(args.url);
-  url.pathname = args.path;
-  url.search = `?EIO=${EIO}&transport=polling&sid=${encodeURIComponent(sid)}`;
-  let last = '';
-  for (let i = 0; i < 40; i++) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      const body = await res.text();
-      last = `${res.status} ${body}`;
-      if (res.status === 400) {
-        try {
-          if (JSON.parse(body).code === 1) return { ok: true, last };
-        } catch {
-          /* not JSON: keep polling */
-        }
-      }
-    } catch (err) {
-      last = err.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { ok: false, last };
 }
 
 // Messages sent while the client upgrades (or just pipelined, without upgrade): every echo must
@@ -335,34 +217,12 @@ async function echo() {
   await conn.next(2000);
 }
 
-// Length L of a v3 polling packet such that `digits(L) + extra + L` is exactly `total` bytes: v3
-// frames each packet in a payload as `<len>:<packet>`.
-function v3PacketLen(total, extra) {
-  for (let d = 1; d < 16; d++) {
-    const len = total - extra - d;
-    if (String(len).length === d) return len;
-  }
-  throw new Error(`no v3 packet length fits ${total}`);
-}
-
-// Payload sizes whose encoded form is `limit` bytes (or the largest below it, for base64): text
-// is "4" + UTF-8 on every transport; v4 binary is raw on WebSocket and "b" + base64 in a polling
-// payload; v3 binary is 0x04 + bytes on WebSocket and "b4" + base64 in a polling payload (Node's
-// engine.io-client 3 posts binary as base64).
-function payloadLengths(limit, transport) {
-  if (transport === 'websocket') return { text: limit - 1, binary: args.eio3 ? limit - 1 : limit };
-  if (args.eio3) {
-    return { text: v3PacketLen(limit, 1) - 1, binary: Math.floor((v3PacketLen(limit, 1) - 2) / 4) * 3 };
-  }
-  return { text: limit - 1, binary: Math.floor((limit - 1) / 4) * 3 };
-}
-
 async function atLimit() {
   const conn = await connected();
   await waitUpgrade(conn);
   const transport = conn.socket.transport.name;
   result.transport = transport;
-  const sizes = payloadLengths(maxPayload, transport);
+  const sizes = payloadLengths(maxPayload, transport, args.eio3);
   const text = 'x'.repeat(sizes.text);
   const binary = randomBytes(sizes.binary);
   result.sizes = sizes;
@@ -386,7 +246,7 @@ async function overLimitOnce(kind) {
   const transport = conn.socket.transport.name;
   result.transport = transport;
   // One byte more than the at-limit payload (for base64: the next 3-byte group, 4 more bytes).
-  const sizes = payloadLengths(maxPayload, transport);
+  const sizes = payloadLengths(maxPayload, transport, args.eio3);
   const payload =
     kind === 'text' ? 'x'.repeat(sizes.text + 1) : randomBytes(sizes.binary + (transport === 'polling' ? 3 : 1));
   result.sizes = sizes;
@@ -398,7 +258,7 @@ async function overLimitOnce(kind) {
     ev.kind === 'close',
     ev.kind === 'message' ? `echoed ${shape(ev.data)}` : `got ${ev.kind}`,
   );
-  const gone = await sessionGone(conn.sid);
+  const gone = await sessionGone(server, conn.sid);
   check(`${kind}-over-limit-session-gone`, gone.ok, gone.last);
   if (ev.kind !== 'close') conn.socket.close();
   return close;
@@ -407,25 +267,6 @@ async function overLimitOnce(kind) {
 async function overLimit() {
   result.close = await overLimitOnce('text');
   result.closes = { text: result.close, binary: await overLimitOnce('binary') };
-}
-
-// Stops answering the server's heartbeat without touching anything else: v4 drops the outgoing
-// pong packet; v3 (where the client pings) stops pinging and disables the client's own timer so
-// only the server can end the session.
-function muteHeartbeat(socket) {
-  if (args.eio3) {
-    socket.ping = () => {};
-    socket.setPing = () => {};
-    socket.onHeartbeat = () => {};
-    clearTimeout(socket.pingIntervalTimer);
-    clearTimeout(socket.pingTimeoutTimer);
-    return;
-  }
-  const send = socket._sendPacket.bind(socket);
-  socket._sendPacket = (type, ...rest) => {
-    if (type === 'pong') return;
-    send(type, ...rest);
-  };
 }
 
 async function heartbeatExpiry() {
@@ -440,7 +281,7 @@ async function heartbeatExpiry() {
   result.heartbeat = handshake;
   await expectEcho(conn, 'echo-before-mute', 'still alive');
   const mutedAt = Date.now();
-  muteHeartbeat(conn.socket);
+  muteHeartbeat(conn.socket, args.eio3);
   const budget = handshake.pingInterval + handshake.pingTimeout + 1500;
   let ev;
   do ev = await conn.next(budget + 2000);
@@ -450,7 +291,7 @@ async function heartbeatExpiry() {
   if (ev.kind === 'close') result.close = { reason: ev.reason, description: ev.description };
   check('closed-by-heartbeat', ev.kind === 'close' && elapsed <= budget, `${ev.kind} after ${elapsed} ms (budget ${budget})`);
   check('not-client-timeout', ev.kind === 'close' && ev.reason !== 'ping timeout', `reason ${ev.reason}`);
-  const gone = await sessionGone(conn.sid);
+  const gone = await sessionGone(server, conn.sid);
   check('session-gone', gone.ok, gone.last);
 }
 
@@ -463,7 +304,7 @@ async function serverClose() {
   const ev = await conn.next(10000);
   if (ev.kind === 'close') result.close = { reason: ev.reason, description: ev.description };
   check('closed-by-server', ev.kind === 'close', `got ${ev.kind}`);
-  const gone = await sessionGone(conn.sid);
+  const gone = await sessionGone(server, conn.sid);
   check('session-gone', gone.ok, gone.last);
 }
 
@@ -480,7 +321,7 @@ async function clientClose() {
   // now could overtake it and count as a second concurrent GET (closing the session as a
   // transport error). Give the close packet time to land first.
   await new Promise((r) => setTimeout(r, 500));
-  const gone = await sessionGone(conn.sid);
+  const gone = await sessionGone(server, conn.sid);
   check('session-gone', gone.ok, gone.last);
 }
 

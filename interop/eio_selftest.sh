@@ -24,7 +24,7 @@ start_server() { # VAR OUTFILE CMD...
   "$@" >"$out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    if grep -q '^LISTENING ' "$out"; then
+    if grep -qs '^LISTENING ' "$out"; then
       printf -v "$var" '%s' "$(awk '/^LISTENING /{print $2; exit}' "$out")"
       return 0
     fi
