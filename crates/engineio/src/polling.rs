@@ -112,6 +112,15 @@ where
         return Err(ProtocolError::BadRequest);
     }
     let _in_progress = InProgress(&socket.post_pending);
+    // v4 payloads are text; only v3 clients post the binary form.
+    let binary_body = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/octet-stream"));
+    if binary_body && socket.protocol() == Protocol::V4 {
+        socket.close_with(CloseReason::ParseError);
+        return Err(ProtocolError::BadRequest);
+    }
     let limit = shared.config.max_http_buffer_size;
     let declared = request
         .headers()
