@@ -16,6 +16,8 @@ const { values: args } = parseArgs({
     cors: { type: 'string', default: '' },
     transports: { type: 'string', default: 'polling,websocket' },
     'allow-eio3': { type: 'boolean', default: false },
+    'cors-credentials': { type: 'boolean', default: false },
+    forbid: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -30,7 +32,14 @@ const opts = {
   perMessageDeflate: false,
   httpCompression: false,
 };
-if (args.cors) opts.cors = { origin: args.cors === '*' ? '*' : args.cors.split(','), credentials: false };
+if (args.cors) {
+  opts.cors = {
+    origin: args.cors === '*' ? '*' : args.cors.split(','),
+    credentials: args['cors-credentials'],
+  };
+}
+// --forbid: allowRequest refuses every handshake that carries an `x-forbid` header (error code 4).
+if (args.forbid) opts.allowRequest = (req, callback) => callback(null, !('x-forbid' in req.headers));
 
 const engine = new Server(opts);
 const httpServer = http.createServer();
@@ -41,7 +50,9 @@ engine.on('connection', (socket) => {
   stats.sessions++;
   socket.on('message', (data) => {
     stats.messages++;
-    socket.send(data);
+    // The text `close-me` asks the server to close the session (the server-close scenario).
+    if (data === 'close-me') socket.close();
+    else socket.send(data);
   });
   socket.on('close', (reason) => {
     if (!args.quiet) console.log(JSON.stringify({ event: 'closed', sid: socket.id, reason }));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every reference client against every reference server (Node ws, Python websockets, and
 # Chromium as a client) to prove the peers themselves agree before they judge our code.
+# Ends with interop/eio_selftest.sh (Engine.IO), counted as one more run.
 # Usage: interop/selftest.sh [--no-chromium]. Env: DUPLEX_NODE, DUPLEX_PY.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -63,5 +64,7 @@ if ((chromium)); then
   run "chromium/node-server" "$NODE" chromium_client.mjs --url "ws://127.0.0.1:$node_port/"
   run "chromium/python-server" "$NODE" chromium_client.mjs --url "ws://127.0.0.1:$py_port/"
 fi
+# The Engine.IO peers against Node's engine.io (their own summary line).
+if ((chromium)); then ./eio_selftest.sh; else ./eio_selftest.sh --no-chromium; fi || failed=$((failed + 1))
 echo "selftest: $passed passed, $failed failed"
 ((failed == 0))
