@@ -56,7 +56,7 @@ pub use error::{BatchError, ProtocolError, SendError};
 pub use handler::{CloseReason, Handler};
 pub use prepared::PreparedMessage;
 pub use request::{HandshakeRequest, RemoteAddr};
-pub use serve::{bind, serve, serve_with_shutdown};
+pub use serve::{bind, serve, serve_service, serve_with_shutdown};
 pub use service::{BoxError, EngineIoLayer, EngineIoService, NotFound, ResponseFuture};
 pub use socket::Socket;
 

@@ -14,6 +14,7 @@ use tower_service::Service;
 use crate::engine::EngineIo;
 use crate::handler::Handler;
 use crate::request::RemoteAddr;
+use crate::service::BoxError;
 
 /// Connections the kernel queues before they are accepted: bursts of clients (a load test, a
 /// reconnect wave after a restart) would otherwise overflow tokio's default of 128 and retry
@@ -69,6 +70,47 @@ where
     H: Handler,
     F: Future<Output = ()>,
 {
+    let service = engine.service();
+    run(listener, service, signal, engine.shutdown()).await
+}
+
+/// Serves any tower service on `listener` as [`serve_with_shutdown`] does (HTTP/1.1 with
+/// upgrades, h2c, [`RemoteAddr`] set), until `signal` completes: for Engine.IO mounted with
+/// [`EngineIo::layer`] in front of other routes, or several servers on one port. Shut the
+/// engines down yourself after it returns.
+pub async fn serve_service<S, B, F>(
+    listener: TcpListener,
+    service: S,
+    signal: F,
+) -> std::io::Result<()>
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()>,
+{
+    run(listener, service, signal, std::future::ready(())).await
+}
+
+async fn run<S, B, F, D>(
+    listener: TcpListener,
+    service: S,
+    signal: F,
+    drain: D,
+) -> std::io::Result<()>
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()>,
+    D: Future<Output = ()>,
+{
     let builder = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
@@ -86,7 +128,7 @@ where
             () = &mut signal => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = engine.service();
+        let service = service.clone();
         let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
             request.extensions_mut().insert(RemoteAddr(peer));
             service.clone().call(request)
@@ -102,7 +144,7 @@ where
         });
     }
     drop(listener);
-    engine.shutdown().await;
+    drain.await;
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
     Ok(())
 }
