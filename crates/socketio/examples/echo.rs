@@ -1,14 +1,18 @@
 //! The Socket.IO echo server the interop tests drive. In `/` and `/custom`: on connection it
 //! emits `auth` with the handshake's auth payload, answers `message` with `message-back` and
 //! the same arguments (binary included), and acks `message-with-ack` with its arguments.
+//! Engine.IO alone is served at `/engine.io/`, echoing as the `engineio_echo` example does.
 //!
 //! `cargo run --release --example echo -- --port 3000 --ping-interval 300 --ping-timeout 200
 //! --max-payload 1000000 --connect-timeout 1000 --cors '*'`
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use duplex_engineio::{Config as EngineConfig, EngineIo};
 use duplex_socketio::{AckSender, Cors, RawArgs, SocketIo, SocketRef};
+use tower_layer::Layer;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -75,8 +79,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let io = builder.build();
     io.ns("/", on_connect);
     io.ns("/custom", on_connect);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
+    let engine_echo = EngineIo::new(
+        EngineConfig::default()
+            .ping_interval(Duration::from_millis(args.ping_interval))
+            .ping_timeout(Duration::from_millis(args.ping_timeout))
+            .max_http_buffer_size(args.max_payload),
+        EngineEcho,
+    );
+    let service = io.layer().layer(engine_echo.service());
+    let listener = duplex_engineio::bind(([127, 0, 0, 1], args.port).into())?;
     println!("LISTENING {}", listener.local_addr()?.port());
-    duplex_socketio::serve(listener, io).await?;
+    duplex_engineio::serve_service(listener, service, std::future::pending()).await?;
     Ok(())
+}
+
+/// Engine.IO alone: every message straight back.
+struct EngineEcho;
+
+impl duplex_engineio::Handler for EngineEcho {
+    fn on_message(&self, socket: &Arc<duplex_engineio::Socket>, message: duplex_engineio::Message) {
+        let _ = socket.send(message);
+    }
 }

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ack::AckFuture;
 use crate::error::{AckError, SendError};
+use crate::handler::RawArgs;
 use crate::namespace::Namespace;
 use crate::rooms::{IntoRooms, Room};
 use crate::socket::Socket;
@@ -89,7 +90,13 @@ impl BroadcastOperators {
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
         let (data, attachments) = args::encode_event(event, args)?;
         let packet = Packet::event(self.ns.name(), data).with_attachments(attachments);
-        let prepared: Vec<PreparedMessage> = self.ns.prepare(&packet);
+        self.deliver(&packet);
+        Ok(())
+    }
+
+    /// Encodes `packet` once and queues it for every selected socket.
+    fn deliver(&self, packet: &Packet) {
+        let prepared: Vec<PreparedMessage> = self.ns.prepare(packet);
         for socket in self.sockets() {
             if self.volatile && !socket.conn.is_writable() {
                 continue;
@@ -98,6 +105,13 @@ impl BroadcastOperators {
                 tracing::debug!(sid = %socket.id(), error = %e, "broadcast not queued");
             }
         }
+    }
+
+    /// Sends `event` with arguments received earlier, unchanged, to every selected socket.
+    pub fn emit_raw(&self, event: &str, args: &RawArgs) -> Result<(), SendError> {
+        let data = args::with_raw_args(Some(event), &args.json);
+        let packet = Packet::event(self.ns.name(), data).with_attachments(args.attachments.clone());
+        self.deliver(&packet);
         Ok(())
     }
 
