@@ -17,6 +17,9 @@ pub struct SocketIoConfig {
     pub max_attachments: usize,
     /// The packet format every client must use. Default socket.io-parser's.
     pub parser: Parser,
+    /// How long an adapter operation (a broadcast to other nodes, a socket query) may take.
+    /// Default 5 s, as socket.io's cluster adapters.
+    pub adapter_timeout: Duration,
 }
 
 impl Default for SocketIoConfig {
@@ -26,6 +29,7 @@ impl Default for SocketIoConfig {
             ack_timeout: None,
             max_attachments: duplex_socketio_proto::DEFAULT_MAX_ATTACHMENTS,
             parser: Parser::Default,
+            adapter_timeout: Duration::from_secs(5),
         }
     }
 }

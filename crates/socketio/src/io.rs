@@ -10,6 +10,9 @@ use duplex_engineio::{
 };
 use serde::Serialize;
 
+use duplex_socketio_proto::{Packet, args};
+
+use crate::adapter::{Adapter, AdapterError, LocalAdapter, bounded};
 use crate::client::EngineHandler;
 use crate::config::SocketIoConfig;
 use crate::error::{ConnectError, SendError};
@@ -22,6 +25,7 @@ type Matcher = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 pub(crate) struct IoInner {
     pub(crate) config: SocketIoConfig,
+    adapter: Arc<dyn Adapter>,
     namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
     dynamic: RwLock<Vec<(Matcher, Arc<NamespaceHandlers>)>>,
 }
@@ -37,9 +41,14 @@ impl IoInner {
             .find(|(matches, _)| matches(name))
             .map(|(_, handlers)| handlers.clone())?;
         let mut namespaces = write(&self.namespaces);
-        let ns = namespaces
-            .entry(name.to_owned())
-            .or_insert_with(|| Arc::new(Namespace::new(name.to_owned(), handlers, &self.config)));
+        let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
+            Arc::new(Namespace::new(
+                name.to_owned(),
+                handlers,
+                &self.config,
+                self.adapter.clone(),
+            ))
+        });
         Some(ns.clone())
     }
 }
@@ -68,10 +77,20 @@ pub struct SocketIo {
 }
 
 /// Builds a [`SocketIo`] with one set of options for both layers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SocketIoBuilder {
     engine: EngineConfig,
     config: SocketIoConfig,
+    adapter: Arc<dyn Adapter>,
+}
+
+impl std::fmt::Debug for SocketIoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoBuilder")
+            .field("engine", &self.engine)
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 impl Default for SocketIoBuilder {
@@ -79,6 +98,7 @@ impl Default for SocketIoBuilder {
         SocketIoBuilder {
             engine: EngineConfig::default().path("/socket.io/"),
             config: SocketIoConfig::default(),
+            adapter: Arc::new(LocalAdapter),
         }
     }
 }
@@ -139,6 +159,18 @@ impl SocketIoBuilder {
         self
     }
 
+    /// How broadcasts and queries reach other nodes. Default [`LocalAdapter`] (one node).
+    pub fn adapter(mut self, adapter: impl Adapter) -> Self {
+        self.adapter = Arc::new(adapter);
+        self
+    }
+
+    /// How long an adapter operation may take. Default 5 s.
+    pub fn adapter_timeout(mut self, timeout: Duration) -> Self {
+        self.config.adapter_timeout = timeout;
+        self
+    }
+
     /// Every Engine.IO option at once (its `path` default is `/engine.io/`: set it).
     pub fn engine_config(mut self, config: EngineConfig) -> Self {
         self.engine = config;
@@ -149,6 +181,7 @@ impl SocketIoBuilder {
     pub fn build(self) -> SocketIo {
         let inner = Arc::new(IoInner {
             config: self.config,
+            adapter: self.adapter,
             namespaces: RwLock::default(),
             dynamic: RwLock::default(),
         });
@@ -203,6 +236,7 @@ impl SocketIo {
             name.clone(),
             handlers.clone(),
             &self.inner.config,
+            self.inner.adapter.clone(),
         ));
         write(&self.inner.namespaces).insert(name, ns.clone());
         NamespaceRef {
@@ -245,6 +279,7 @@ impl SocketIo {
                     middlewares: RwLock::default(),
                 }),
                 &self.inner.config,
+                self.inner.adapter.clone(),
             ))
         });
         BroadcastOperators::new(ns)
@@ -263,6 +298,28 @@ impl SocketIo {
     /// Broadcast to `/` except rooms.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
         self.root().except(rooms)
+    }
+
+    /// Sends an event to the other nodes' servers through the adapter (`serverSideEmit`).
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), AdapterError> {
+        let (data, attachments) =
+            args::encode_event(event, args).map_err(|e| AdapterError::Other(e.to_string()))?;
+        let packet = Packet::event("/", data).with_attachments(attachments);
+        let limit = self.inner.config.adapter_timeout;
+        bounded(limit, self.inner.adapter.server_side_emit("/", &packet)).await
+    }
+
+    /// How many nodes serve this audience (1 with the in-memory adapter).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        bounded(
+            self.inner.config.adapter_timeout,
+            self.inner.adapter.server_count(),
+        )
+        .await
     }
 
     /// The tower layer: Socket.IO at its path, the inner service for the rest.

@@ -3,6 +3,7 @@
 //! middlewares. Wire-compatible with the official `socket.io-client`.
 
 mod ack;
+pub mod adapter;
 mod client;
 mod config;
 mod error;
@@ -16,6 +17,7 @@ mod rooms;
 mod socket;
 
 pub use ack::{AckFuture, AckSender};
+pub use adapter::{Adapter, AdapterError, BroadcastOptions, LocalAdapter, RemoteSocket};
 pub use client::EngineHandler;
 pub use config::SocketIoConfig;
 pub use duplex_engineio::{Cors, Sid, Transport};

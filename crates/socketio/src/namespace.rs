@@ -8,6 +8,7 @@ use std::time::Duration;
 use duplex_engineio::Sid;
 use duplex_socketio_proto::{Packet, Parser, Utf8Bytes};
 
+use crate::adapter::Adapter;
 use crate::config::SocketIoConfig;
 
 use crate::error::ConnectError;
@@ -32,6 +33,8 @@ pub(crate) struct Namespace {
     rooms: RwLock<RoomIndex>,
     ack_timeout: Option<Duration>,
     parser: Parser,
+    pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) adapter_timeout: Duration,
 }
 
 impl Namespace {
@@ -39,6 +42,7 @@ impl Namespace {
         name: String,
         handlers: Arc<NamespaceHandlers>,
         config: &SocketIoConfig,
+        adapter: Arc<dyn Adapter>,
     ) -> Namespace {
         Namespace {
             name,
@@ -47,6 +51,8 @@ impl Namespace {
             rooms: RwLock::default(),
             ack_timeout: config.ack_timeout,
             parser: config.parser,
+            adapter,
+            adapter_timeout: config.adapter_timeout,
         }
     }
 

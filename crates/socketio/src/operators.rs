@@ -1,5 +1,6 @@
-//! Broadcast operators: `io.to("room").except("other").emit(...)`, chainable, the packet
-//! encoded once for every recipient.
+//! Broadcast operators: `io.to("room").except("other").emit(...)`, chainable. The packet is
+//! encoded once for every local recipient, and the adapter carries the operation to the other
+//! nodes unless `local()` says not to.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ack::AckFuture;
+use crate::adapter::{AdapterError, BroadcastOptions, RemoteSocket, bounded};
 use crate::error::{AckError, SendError};
-use crate::handler::RawArgs;
+use crate::handler::{RawArgs, run};
 use crate::namespace::Namespace;
 use crate::rooms::{IntoRooms, Room};
 use crate::socket::Socket;
@@ -20,10 +22,8 @@ use crate::socket::Socket;
 #[derive(Clone)]
 pub struct BroadcastOperators {
     ns: Arc<Namespace>,
-    rooms: Vec<Room>,
-    except: Vec<Room>,
-    skip: Vec<Sid>,
-    volatile: bool,
+    opts: BroadcastOptions,
+    local: bool,
     timeout: Option<Duration>,
 }
 
@@ -32,22 +32,20 @@ impl BroadcastOperators {
         let timeout = ns.ack_timeout();
         BroadcastOperators {
             ns,
-            rooms: Vec::new(),
-            except: Vec::new(),
-            skip: Vec::new(),
-            volatile: false,
+            opts: BroadcastOptions::default(),
+            local: false,
             timeout,
         }
     }
 
     pub(crate) fn except_socket(mut self, sid: Sid) -> Self {
-        self.skip.push(sid);
+        self.opts.skip.push(sid);
         self
     }
 
     /// Only sockets in these rooms (added to earlier `to`s: a socket in any of them).
     pub fn to(mut self, rooms: impl IntoRooms) -> Self {
-        self.rooms.extend(rooms.into_rooms());
+        self.opts.rooms.extend(rooms.into_rooms());
         self
     }
 
@@ -58,23 +56,23 @@ impl BroadcastOperators {
 
     /// Not the sockets in these rooms.
     pub fn except(mut self, rooms: impl IntoRooms) -> Self {
-        self.except.extend(rooms.into_rooms());
+        self.opts.except.extend(rooms.into_rooms());
         self
     }
 
-    /// Only this node's sockets (no other node is asked; with the in-memory adapter all
-    /// sockets are local).
-    pub fn local(self) -> Self {
+    /// Only this node's sockets: the adapter is not asked.
+    pub fn local(mut self) -> Self {
+        self.local = true;
         self
     }
 
     /// Skip sockets whose connection cannot take the packet right now.
     pub fn volatile(mut self) -> Self {
-        self.volatile = true;
+        self.opts.volatile = true;
         self
     }
 
-    /// How long [`emit_with_ack`](BroadcastOperators::emit_with_ack) waits for each answer.
+    /// How long [`emit_with_ack`](BroadcastOperators::emit_with_ack) waits for the answers.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -82,42 +80,54 @@ impl BroadcastOperators {
 
     /// The selected sockets of this node.
     pub fn sockets(&self) -> Vec<Arc<Socket>> {
-        self.ns.select(&self.rooms, &self.except, &self.skip)
+        self.ns
+            .select(&self.opts.rooms, &self.opts.except, &self.opts.skip)
     }
 
-    /// Sends `event` to every selected socket; the packet is encoded once and the same
-    /// frames go to everyone. Sockets whose queue is full miss it (logged).
+    /// Sends `event` to every selected socket: locally the packet is encoded once and the same
+    /// frames go to everyone (a socket whose queue is full misses it, logged); the adapter
+    /// takes it to the other nodes.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
         let (data, attachments) = args::encode_event(event, args)?;
         let packet = Packet::event(self.ns.name(), data).with_attachments(attachments);
-        self.deliver(&packet);
+        self.deliver(packet);
         Ok(())
-    }
-
-    /// Encodes `packet` once and queues it for every selected socket.
-    fn deliver(&self, packet: &Packet) {
-        let prepared: Vec<PreparedMessage> = self.ns.prepare(packet);
-        for socket in self.sockets() {
-            if self.volatile && !socket.conn.is_writable() {
-                continue;
-            }
-            if let Err(e) = socket.send_prepared(&prepared) {
-                tracing::debug!(sid = %socket.id(), error = %e, "broadcast not queued");
-            }
-        }
     }
 
     /// Sends `event` with arguments received earlier, unchanged, to every selected socket.
     pub fn emit_raw(&self, event: &str, args: &RawArgs) -> Result<(), SendError> {
         let data = args::with_raw_args(Some(event), &args.json);
         let packet = Packet::event(self.ns.name(), data).with_attachments(args.attachments.clone());
-        self.deliver(&packet);
+        self.deliver(packet);
         Ok(())
     }
 
-    /// Sends `event` to every selected socket and collects each answer (or its error), in
-    /// no particular order. Each socket gets its own ack id, so this packet is encoded per
-    /// socket.
+    fn deliver(&self, packet: Packet) {
+        let prepared: Vec<PreparedMessage> = self.ns.prepare(&packet);
+        for socket in self.sockets() {
+            if self.opts.volatile && !socket.conn.is_writable() {
+                continue;
+            }
+            if let Err(e) = socket.send_prepared(&prepared) {
+                tracing::debug!(sid = %socket.id(), error = %e, "broadcast not queued");
+            }
+        }
+        if !self.local {
+            let remote = self
+                .ns
+                .adapter
+                .broadcast(self.ns.name(), &packet, &self.opts);
+            let limit = self.ns.adapter_timeout;
+            run(async move {
+                if let Err(e) = bounded(limit, remote).await {
+                    tracing::warn!(error = %e, "broadcast to the other nodes failed");
+                }
+            });
+        }
+    }
+
+    /// Sends `event` to every selected socket of this node and collects each answer (or its
+    /// error). Each socket gets its own ack id, so the packet is encoded per socket.
     pub async fn emit_with_ack<T, A>(
         &self,
         event: &str,
@@ -129,7 +139,7 @@ impl BroadcastOperators {
     {
         let mut pending: Vec<(Sid, Result<AckFuture<T>, SendError>)> = Vec::new();
         for socket in self.sockets() {
-            if self.volatile && !socket.conn.is_writable() {
+            if self.opts.volatile && !socket.conn.is_writable() {
                 continue;
             }
             pending.push((socket.id(), socket.emit_with_ack(event, args)));
@@ -151,30 +161,78 @@ impl BroadcastOperators {
         answers
     }
 
-    /// Makes the selected sockets join `rooms`.
-    pub fn join(&self, rooms: impl IntoRooms) {
-        let rooms = rooms.into_rooms();
-        for socket in self.sockets() {
-            self.ns.join(socket.id(), &rooms);
+    /// The selected sockets, on every node (`fetchSockets`).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let mut found: Vec<RemoteSocket> = self
+            .sockets()
+            .into_iter()
+            .map(|socket| RemoteSocket {
+                id: socket.id(),
+                ns: self.ns.name().to_owned(),
+                rooms: socket.rooms(),
+                node: None,
+            })
+            .collect();
+        if !self.local {
+            let remote = self.ns.adapter.fetch_sockets(self.ns.name(), &self.opts);
+            found.extend(bounded(self.ns.adapter_timeout, remote).await?);
         }
+        Ok(found)
     }
 
-    /// Makes the selected sockets leave `rooms`.
-    pub fn leave(&self, rooms: impl IntoRooms) {
-        let rooms = rooms.into_rooms();
+    /// Makes the selected sockets join `rooms`, on every node (`socketsJoin`).
+    pub async fn sockets_join(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        let rooms: Vec<Room> = rooms.into_rooms();
         for socket in self.sockets() {
-            self.ns.leave(socket.id(), &rooms);
+            socket.join(rooms.clone());
         }
+        if self.local {
+            return Ok(());
+        }
+        let remote = self
+            .ns
+            .adapter
+            .add_sockets(self.ns.name(), &self.opts, &rooms);
+        bounded(self.ns.adapter_timeout, remote).await
     }
 
-    /// Disconnects the selected sockets from the namespace (`server namespace disconnect`).
-    pub fn disconnect(&self) {
+    /// Makes the selected sockets leave `rooms`, on every node (`socketsLeave`).
+    pub async fn sockets_leave(&self, rooms: impl IntoRooms) -> Result<(), AdapterError> {
+        let rooms: Vec<Room> = rooms.into_rooms();
         for socket in self.sockets() {
-            socket.disconnect();
+            socket.leave(rooms.clone());
         }
+        if self.local {
+            return Ok(());
+        }
+        let remote = self
+            .ns
+            .adapter
+            .del_sockets(self.ns.name(), &self.opts, &rooms);
+        bounded(self.ns.adapter_timeout, remote).await
     }
 
-    /// The rooms of the namespace that have members.
+    /// Disconnects the selected sockets, on every node (`disconnectSockets`): from the
+    /// namespace, or with `close` their whole connection.
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
+        for socket in self.sockets() {
+            if close {
+                socket.close_connection();
+            } else {
+                socket.disconnect();
+            }
+        }
+        if self.local {
+            return Ok(());
+        }
+        let remote = self
+            .ns
+            .adapter
+            .disconnect_sockets(self.ns.name(), &self.opts, close);
+        bounded(self.ns.adapter_timeout, remote).await
+    }
+
+    /// The rooms of this node's namespace that have members.
     pub fn rooms(&self) -> Vec<Room> {
         self.ns.all_rooms()
     }
@@ -184,9 +242,8 @@ impl std::fmt::Debug for BroadcastOperators {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BroadcastOperators")
             .field("ns", &self.ns.name())
-            .field("rooms", &self.rooms)
-            .field("except", &self.except)
-            .field("volatile", &self.volatile)
+            .field("opts", &self.opts)
+            .field("local", &self.local)
             .finish()
     }
 }
