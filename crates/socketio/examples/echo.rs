@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use duplex_engineio::{Config as EngineConfig, EngineIo};
-use duplex_socketio::{AckSender, Cors, RawArgs, SocketIo, SocketRef};
+use duplex_socketio::{AckSender, Cors, Data, RawArgs, RecoveryConfig, SocketIo, SocketRef};
 use tower_layer::Layer;
 
 #[derive(Parser, Debug)]
@@ -34,6 +34,9 @@ struct Args {
     /// Allowed origins: `*`, or a comma-separated list.
     #[arg(long)]
     cors: Option<String>,
+    /// Turn connection state recovery on.
+    #[arg(long)]
+    recovery: bool,
     /// Packet format: `default`, or `msgpack` (built with feature `msgpack`).
     #[arg(long, default_value = "default")]
     parser: String,
@@ -51,6 +54,20 @@ async fn on_connect(socket: SocketRef) {
             let _ = ack.send_raw(&args);
         },
     );
+    socket.on(
+        "join",
+        |socket: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
+            socket.join(room);
+            let _ = ack.send(&());
+        },
+    );
+    socket.on(
+        "to",
+        |socket: SocketRef, Data((room, text)): Data<(String, String)>| async move {
+            let _ = socket.to(room).emit("room-message", &text);
+        },
+    );
+    let _ = socket.emit("recovered", &socket.recovered());
 }
 
 #[tokio::main]
@@ -76,6 +93,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "msgpack" => builder.parser(duplex_socketio::proto::Parser::MsgPack),
         other => return Err(format!("unknown parser {other:?}").into()),
     };
+    if args.recovery {
+        builder = builder.connection_state_recovery(RecoveryConfig::default());
+    }
     let io = builder.build();
     io.ns("/", on_connect);
     io.ns("/custom", on_connect);

@@ -125,7 +125,8 @@ impl EngineHandler {
             tracing::debug!(sid = %conn.id(), nsp = %name, "already connected to this namespace");
             return;
         }
-        let socket = Arc::new(Socket::new(ns.clone(), conn.clone(), packet.data));
+        let restored = ns.restore(packet.data.as_deref());
+        let socket = Arc::new(Socket::new(ns.clone(), conn.clone(), packet.data, restored));
         // Registered before the middlewares run, so a client's later packets for this
         // namespace find it (the client sends none before the connect answer anyway).
         lock(&client.sockets).insert(name.to_owned(), socket.clone());

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use duplex_socketio_proto::Parser;
 
+use crate::recovery::RecoveryConfig;
+
 /// Socket.IO's own options; the transport's are `duplex_engineio::Config`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -17,6 +19,8 @@ pub struct SocketIoConfig {
     pub max_attachments: usize,
     /// The packet format every client must use. Default socket.io-parser's.
     pub parser: Parser,
+    /// Connection state recovery; off by default, as socket.io.
+    pub recovery: Option<RecoveryConfig>,
     /// How long an adapter operation (a broadcast to other nodes, a socket query) may take.
     /// Default 5 s, as socket.io's cluster adapters.
     pub adapter_timeout: Duration,
@@ -30,6 +34,7 @@ impl Default for SocketIoConfig {
             max_attachments: duplex_socketio_proto::DEFAULT_MAX_ATTACHMENTS,
             parser: Parser::Default,
             adapter_timeout: Duration::from_secs(5),
+            recovery: None,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::error::{ConnectError, SendError};
 use crate::handler::SocketRef;
 use crate::namespace::{Namespace, NamespaceHandlers, read, write};
 use crate::operators::BroadcastOperators;
+use crate::recovery::RecoveryConfig;
 use crate::rooms::IntoRooms;
 
 type Matcher = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -162,6 +163,13 @@ impl SocketIoBuilder {
     /// How broadcasts and queries reach other nodes. Default [`LocalAdapter`] (one node).
     pub fn adapter(mut self, adapter: impl Adapter) -> Self {
         self.adapter = Arc::new(adapter);
+        self
+    }
+
+    /// Turns connection state recovery on: a client that reconnects in time gets its socket
+    /// back (id, rooms) and the events it missed.
+    pub fn connection_state_recovery(mut self, recovery: RecoveryConfig) -> Self {
+        self.config.recovery = Some(recovery);
         self
     }
 

@@ -13,6 +13,7 @@ mod io;
 mod namespace;
 mod operators;
 mod reason;
+mod recovery;
 mod rooms;
 mod socket;
 
@@ -31,6 +32,7 @@ pub use handler::{
 pub use io::{NamespaceRef, SocketIo, SocketIoBuilder, serve, serve_with_shutdown};
 pub use operators::BroadcastOperators;
 pub use reason::DisconnectReason;
+pub use recovery::RecoveryConfig;
 pub use rooms::{IntoRooms, Room};
 pub use socket::{Handshake, Socket, VolatileEmitter};
 

@@ -2,14 +2,16 @@
 //! and the middlewares a client passes to join.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use duplex_engineio::Sid;
-use duplex_socketio_proto::{Packet, Parser, Utf8Bytes};
+use duplex_socketio_proto::{Packet, PacketType, Parser, Utf8Bytes};
 
-use crate::adapter::Adapter;
+use crate::adapter::{Adapter, BroadcastOptions};
 use crate::config::SocketIoConfig;
+use crate::recovery::{RecoveryLog, Session};
 
 use crate::error::ConnectError;
 use crate::handler::{BoxFuture, SocketRef};
@@ -35,6 +37,8 @@ pub(crate) struct Namespace {
     parser: Parser,
     pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) adapter_timeout: Duration,
+    recovery: Option<Mutex<RecoveryLog>>,
+    skip_middlewares_on_recovery: bool,
 }
 
 impl Namespace {
@@ -53,7 +57,43 @@ impl Namespace {
             parser: config.parser,
             adapter,
             adapter_timeout: config.adapter_timeout,
+            recovery: config.recovery.map(|r| Mutex::new(RecoveryLog::new(r))),
+            skip_middlewares_on_recovery: config.recovery.is_some_and(|r| r.skip_middlewares),
         }
+    }
+
+    /// Whether connection state recovery is on.
+    pub(crate) fn recovers(&self) -> bool {
+        self.recovery.is_some()
+    }
+
+    /// With recovery on, gives an event its offset and keeps it for the selected sockets.
+    pub(crate) fn record(&self, packet: &mut Packet, opts: &BroadcastOptions) {
+        if let Some(log) = &self.recovery {
+            if packet.kind == PacketType::Event && packet.id.is_none() && !opts.volatile {
+                lock(log).record(packet, opts);
+            }
+        }
+    }
+
+    /// With recovery on, keeps a socket's state for its return.
+    pub(crate) fn persist(&self, sid: Sid, pid: String, rooms: Vec<Room>) {
+        if let Some(log) = &self.recovery {
+            lock(log).persist(sid, pid, rooms);
+        }
+    }
+
+    /// The session `auth` (`{"pid":..,"offset":..}`) asks to recover, and what it missed.
+    pub(crate) fn restore(&self, auth: Option<&str>) -> Option<Restored> {
+        let log = self.recovery.as_ref()?;
+        #[derive(serde::Deserialize)]
+        struct Resume {
+            pid: String,
+            offset: String,
+        }
+        let resume: Resume = serde_json::from_str(auth?).ok()?;
+        let (session, missed) = lock(log).restore(&resume.pid, &resume.offset)?;
+        Some(Restored { session, missed })
     }
 
     /// `packet` encoded for this namespace's clients, once for all of them.
@@ -76,7 +116,12 @@ impl Namespace {
     /// Runs the middlewares, then connects `socket` (answering `40{"sid":...}` and calling the
     /// connection handler) or refuses it (`44{"message":...}`).
     pub(crate) async fn connect(self: Arc<Self>, socket: Arc<Socket>) -> bool {
-        let middlewares: Vec<Middleware> = read(&self.handlers.middlewares).clone();
+        let skip = socket.recovered() && self.skip_middlewares_on_recovery;
+        let middlewares: Vec<Middleware> = if skip {
+            Vec::new()
+        } else {
+            read(&self.handlers.middlewares).clone()
+        };
         for middleware in middlewares {
             if let Err(refusal) = middleware(socket.clone()).await {
                 let packet = Packet::connect_error(&self.name, Utf8Bytes::from(refusal.to_json()));
@@ -88,10 +133,19 @@ impl Namespace {
             return false;
         }
         socket.set_connected();
-        let ack = format!(r#"{{"sid":"{}"}}"#, socket.id());
+        let ack = match socket.pid() {
+            Some(pid) => format!(r#"{{"sid":"{}","pid":"{pid}"}}"#, socket.id()),
+            None => format!(r#"{{"sid":"{}"}}"#, socket.id()),
+        };
         let _ = socket.send_packet(&Packet::connect(&self.name, Some(Utf8Bytes::from(ack))));
         write(&self.sockets).insert(socket.id(), socket.clone());
         self.join(socket.id(), &[Room::from(socket.id().to_string())]);
+        let (rooms, missed) = socket.take_missed();
+        self.join(socket.id(), &rooms);
+        for (data, attachments) in missed {
+            let _ =
+                socket.send_packet(&Packet::event(&self.name, data).with_attachments(attachments));
+        }
         (self.handlers.connect)(socket).await;
         true
     }
@@ -126,6 +180,16 @@ impl Namespace {
             .filter_map(|sid| sockets.get(&sid).cloned())
             .collect()
     }
+}
+
+/// A recovered session and the events it missed (data with offsets, attachments).
+pub(crate) struct Restored {
+    pub(crate) session: Session,
+    pub(crate) missed: Vec<(Utf8Bytes, Vec<Bytes>)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(crate) fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

@@ -102,7 +102,8 @@ impl BroadcastOperators {
         Ok(())
     }
 
-    fn deliver(&self, packet: Packet) {
+    fn deliver(&self, mut packet: Packet) {
+        self.ns.record(&mut packet, &self.opts);
         let prepared: Vec<PreparedMessage> = self.ns.prepare(&packet);
         for socket in self.sockets() {
             if self.opts.volatile && !socket.conn.is_writable() {

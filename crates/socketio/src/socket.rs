@@ -13,12 +13,13 @@ use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
 use crate::ack::{AckFuture, AckResponse};
+use crate::adapter::BroadcastOptions;
 use crate::error::SendError;
 use crate::extensions::Extensions;
 use crate::handler::{
     BoxFuture, BoxedEventHandler, EventContext, EventHandler, RawArgs, boxed_event_handler, run,
 };
-use crate::namespace::Namespace;
+use crate::namespace::{Namespace, Restored};
 use crate::operators::BroadcastOperators;
 use crate::reason::DisconnectReason;
 use crate::rooms::{IntoRooms, Room};
@@ -71,6 +72,11 @@ pub struct Socket {
     acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
     next_ack: AtomicU64,
     connected: AtomicBool,
+    /// The private id that lets a reconnecting client recover this socket (recovery on).
+    pid: Option<String>,
+    recovered: bool,
+    /// A recovered socket's rooms and missed events, until it is connected again.
+    missed: Mutex<(Vec<Room>, Vec<(Utf8Bytes, Vec<bytes::Bytes>)>)>,
     /// Typed per-socket state.
     pub extensions: Extensions,
 }
@@ -80,9 +86,29 @@ impl Socket {
         ns: Arc<Namespace>,
         conn: Arc<duplex_engineio::Socket>,
         auth: Option<Utf8Bytes>,
+        restored: Option<Restored>,
     ) -> Socket {
+        let recovers = ns.recovers();
+        let recovered = restored.is_some();
+        let (id, pid, rooms, missed) = match restored {
+            Some(r) => (
+                r.session.sid,
+                Some(r.session.pid),
+                r.session.rooms,
+                r.missed,
+            ),
+            None => (
+                Sid::generate(),
+                recovers.then(|| Sid::generate().to_string()),
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
         Socket {
-            id: Sid::generate(),
+            id,
+            pid,
+            recovered,
+            missed: Mutex::new((rooms, missed)),
             ns,
             handshake: Handshake {
                 auth,
@@ -120,6 +146,20 @@ impl Socket {
     /// The transport the connection currently uses.
     pub fn transport(&self) -> Transport {
         self.conn.transport()
+    }
+
+    /// Whether this socket was recovered after a short disconnection: same id, same rooms,
+    /// and the events it missed were sent again.
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    pub(crate) fn pid(&self) -> Option<&str> {
+        self.pid.as_deref()
+    }
+
+    pub(crate) fn take_missed(&self) -> (Vec<Room>, Vec<(Utf8Bytes, Vec<bytes::Bytes>)>) {
+        std::mem::take(&mut *lock(&self.missed))
     }
 
     /// Whether the socket is connected to its namespace.
@@ -176,13 +216,26 @@ impl Socket {
     /// [`Binary`](crate::Binary) values anywhere go as attachments).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
         let (data, attachments) = args::encode_event(event, args)?;
-        self.send_packet(&Packet::event(self.ns(), data).with_attachments(attachments))
+        self.send_event(Packet::event(self.ns(), data).with_attachments(attachments))
+    }
+
+    /// Sends an event packet, recorded for recovery (as a broadcast to this socket's room)
+    /// when recovery is on.
+    fn send_event(&self, mut packet: Packet) -> Result<(), SendError> {
+        if self.ns.recovers() {
+            let opts = BroadcastOptions {
+                rooms: vec![Room::from(self.id.to_string())],
+                ..BroadcastOptions::default()
+            };
+            self.ns.record(&mut packet, &opts);
+        }
+        self.send_packet(&packet)
     }
 
     /// Sends `event` with arguments received earlier, unchanged.
     pub fn emit_raw(&self, event: &str, args: &RawArgs) -> Result<(), SendError> {
         let data = args::with_raw_args(Some(event), &args.json);
-        self.send_packet(&Packet::event(self.ns(), data).with_attachments(args.attachments.clone()))
+        self.send_event(Packet::event(self.ns(), data).with_attachments(args.attachments.clone()))
     }
 
     pub(crate) fn send_raw_ack(&self, id: u64, args: &RawArgs) -> Result<(), SendError> {
@@ -337,6 +390,21 @@ impl Socket {
     pub(crate) fn close(self: &Arc<Self>, reason: DisconnectReason) {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
+        }
+        if let Some(pid) = &self.pid {
+            // socket.io keeps the state of these (the client may come back), not of a
+            // namespace disconnect either side asked for.
+            let recoverable = matches!(
+                reason,
+                DisconnectReason::TransportError
+                    | DisconnectReason::TransportClose
+                    | DisconnectReason::ForcedClose
+                    | DisconnectReason::PingTimeout
+                    | DisconnectReason::ServerShuttingDown
+            );
+            if recoverable {
+                self.ns.persist(self.id, pid.clone(), self.rooms());
+            }
         }
         let disconnecting = std::mem::take(&mut *lock(&self.disconnecting));
         let disconnect = std::mem::take(&mut *lock(&self.disconnect));
