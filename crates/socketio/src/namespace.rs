@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
 use duplex_engineio::Sid;
 use duplex_socketio_proto::{Packet, PacketType, Parser, Utf8Bytes};
 
 use crate::adapter::{Adapter, BroadcastOptions};
 use crate::config::SocketIoConfig;
-use crate::recovery::{RecoveryLog, Session};
+use crate::recovery::{MissedEvent, RecoveryLog, Session};
 
 use crate::error::ConnectError;
 use crate::handler::{BoxFuture, SocketRef};
@@ -185,7 +184,7 @@ impl Namespace {
 /// A recovered session and the events it missed (data with offsets, attachments).
 pub(crate) struct Restored {
     pub(crate) session: Session,
-    pub(crate) missed: Vec<(Utf8Bytes, Vec<Bytes>)>,
+    pub(crate) missed: Vec<MissedEvent>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

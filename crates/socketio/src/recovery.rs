@@ -49,6 +49,9 @@ struct Recorded {
     at: Instant,
 }
 
+/// An event a client missed: its data (with offset) and attachments.
+pub(crate) type MissedEvent = (Utf8Bytes, Vec<Bytes>);
+
 /// A disconnected socket's state, kept for its return.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
@@ -127,7 +130,7 @@ impl RecoveryLog {
         &mut self,
         pid: &str,
         offset: &str,
-    ) -> Option<(Session, Vec<(Utf8Bytes, Vec<Bytes>)>)> {
+    ) -> Option<(Session, Vec<MissedEvent>)> {
         self.expire(Instant::now());
         let index = self.packets.iter().position(|p| p.offset == offset)?;
         let session = self.sessions.remove(pid)?;

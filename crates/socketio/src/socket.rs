@@ -22,6 +22,7 @@ use crate::handler::{
 use crate::namespace::{Namespace, Restored};
 use crate::operators::BroadcastOperators;
 use crate::reason::DisconnectReason;
+use crate::recovery::MissedEvent;
 use crate::rooms::{IntoRooms, Room};
 
 type DisconnectHandler =
@@ -76,7 +77,7 @@ pub struct Socket {
     pid: Option<String>,
     recovered: bool,
     /// A recovered socket's rooms and missed events, until it is connected again.
-    missed: Mutex<(Vec<Room>, Vec<(Utf8Bytes, Vec<bytes::Bytes>)>)>,
+    missed: Mutex<(Vec<Room>, Vec<MissedEvent>)>,
     /// Typed per-socket state.
     pub extensions: Extensions,
 }
@@ -158,7 +159,7 @@ impl Socket {
         self.pid.as_deref()
     }
 
-    pub(crate) fn take_missed(&self) -> (Vec<Room>, Vec<(Utf8Bytes, Vec<bytes::Bytes>)>) {
+    pub(crate) fn take_missed(&self) -> (Vec<Room>, Vec<MissedEvent>) {
         std::mem::take(&mut *lock(&self.missed))
     }
 
