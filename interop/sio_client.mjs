@@ -4,6 +4,8 @@
 // One JSON line: per-check results and a normalized transcript, so two servers can be compared
 // (sio_compare.mjs). Contract: interop/README.md ("Socket.IO").
 import { parseArgs } from 'node:util';
+import { writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import { Manager } from 'socket.io-client';
@@ -55,7 +57,8 @@ function done(code) {
     result.ok = code === 0 && !result.error && result.checks.length > 0 && result.checks.every((c) => c.ok);
   }
   result.elapsed_ms = Date.now() - started;
-  console.log(JSON.stringify(result));
+  // Synchronous: console.log to a pipe may be cut short by process.exit.
+  writeSync(1, `${JSON.stringify(result)}\n`);
   process.exit(code === 2 ? 2 : result.ok ? 0 : 1);
 }
 
@@ -98,16 +101,18 @@ function norm(v) {
   if (typeof v === 'string') return normString(v);
   if (typeof v === 'number' && Object.is(v, -0)) return '<-0>';
   if (v === null || typeof v !== 'object') return v;
-  if (Buffer.isBuffer(v)) return { '<binary>': v.toString('hex'), type: 'Buffer' };
-  if (v instanceof ArrayBuffer) return { '<binary>': Buffer.from(v).toString('hex'), type: 'ArrayBuffer' };
-  if (ArrayBuffer.isView(v)) {
-    return { '<binary>': Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'), type: v.constructor.name };
-  }
+  const bytes = bytesOf(v);
+  if (bytes) return { '<binary>': hexOrDigest(bytes), type: v.constructor.name };
   if (v instanceof Error) return { '<error>': v.message, data: norm(v.data) };
   if (Array.isArray(v)) return v.map(norm);
   const o = {};
   for (const k of Object.keys(v)) o[normString(k)] = norm(v[k]);
   return o;
+}
+// Binary as hex; past 256 bytes as length + SHA-256 (keeps the result line small).
+function hexOrDigest(b) {
+  if (b.length <= 256) return b.toString('hex');
+  return `${b.length} bytes, sha256 ${createHash('sha256').update(b).digest('hex')}`;
 }
 // Compares as received data: a Buffer equals any binary with the same bytes.
 function bytesOf(v) {
@@ -141,7 +146,7 @@ const ctx = {
   label,
   check(name, ok, detail) {
     const c = { name, ok: Boolean(ok) };
-    if (!ok && detail !== undefined) c.detail = norm(detail);
+    if (!ok && detail !== undefined) c.detail = JSON.stringify(norm(detail)).slice(0, 2000);
     result.checks.push(c);
     return Boolean(ok);
   },
@@ -232,8 +237,13 @@ ctx.client = function client(name, nsp = '/', { auth, manager, recovery } = {}) 
     });
   c.event = async (event, ms) => (await c.take((e) => e.event === event, ms))?.args ?? null;
   // The `peer-disconnect` (see observers in README.md) of one socket id; others are left alone.
-  c.peerGone = async (id, ms = 3000) =>
-    (await c.take((e) => e.event === 'peer-disconnect' && e.args[0]?.id === id, ms))?.args ?? null;
+  c.peerGone = async (id, ms = 3000) => {
+    const ev = await c.take((e) => e.event === 'peer-disconnect' && e.args[0]?.id === id, ms);
+    if (!ev) return null;
+    const [info, ...rest] = ev.args;
+    // The server sorted raw ids; sort again once they are labels.
+    return [{ ...info, rooms: Array.isArray(info.rooms) ? norm(info.rooms).sort() : info.rooms }, ...rest];
+  };
   // Connects; resolves { connected: true } or { error } (connect_error), never rejects.
   c.connect = () =>
     new Promise((resolve) => {
@@ -362,7 +372,7 @@ ctx.engine = function engine(name, { dropPongs = false } = {}) {
       }
       return `4${v.data}`;
     }
-    if (v.kind === 'message') return { '<binary>': Buffer.from(v.data).toString('hex') };
+    if (v.kind === 'message') return { '<binary>': hexOrDigest(Buffer.from(v.data)) };
     if (v.kind === 'close') return `<close: ${v.reason}>`;
     return `<${v.kind}>`;
   };

@@ -41,13 +41,18 @@ const BINARIES = [
   ['large', [big(200_000)]],
 ];
 
-async function echoAll(t, c, list, prefix) {
+// Shapes the msgpack parser's encoder (notepack.io 3) already mangles on the client side: numbers
+// past 2^63 and ±1.8e308 as integers, a Uint8Array view as its whole underlying buffer. With
+// --parser msgpack they are recorded (both servers must agree) but not checked.
+const MSGPACK_LOSSY = new Set(['numbers', 'uint8array-view']);
+
+async function echoAll(t, c, list) {
   for (const [name, a] of list) {
+    const lossy = t.args.parser === 'msgpack' && MSGPACK_LOSSY.has(name);
+    const judge = lossy ? (key, got) => t.record(key, got) : (key, got) => t.expect(key, got, a);
     c.socket.emit('message', ...a);
-    const back = await c.event('message-back');
-    t.expect(`${prefix}echo:${name}`, back, a);
-    const acked = await c.ack('message-with-ack', ...a);
-    t.expect(`${prefix}ack:${name}`, acked, a);
+    judge(`echo:${name}`, await c.event('message-back'));
+    judge(`ack:${name}`, await c.ack('message-with-ack', ...a));
   }
 }
 
@@ -70,20 +75,14 @@ export const scenarios = {
     t.expect('connect', await A.connect(), { connected: true, recovered: false });
     t.expect('auth', await A.event('auth'), [auth]);
     if (t.upgradeMode) await t.upgraded(A.manager);
-    await echoAll(t, A, SHAPES, '');
+    await echoAll(t, A, SHAPES);
   },
 
   // Buffers, ArrayBuffers, views, binary nested anywhere, several attachments, binary in acks.
   async binary(t) {
     const A = t.client('A');
     await t.connectAll(A);
-    for (const [name, a] of BINARIES) {
-      A.socket.emit('message', ...a);
-      const back = await A.event('message-back');
-      t.expect(`echo:${name}`, back, a);
-      const acked = await A.ack('message-with-ack', ...a);
-      t.expect(`ack:${name}`, acked, a);
-    }
+    await echoAll(t, A, BINARIES);
     // Server asks, client answers with binary.
     A.socket.on('ask', (...a) => a.pop()(bin(9, 8, 7), { inner: bin(6) }, ...a));
     A.socket.emit('emit-with-ack', { event: 'ask', args: [bin(1, 2)] });
