@@ -14,7 +14,7 @@ const OFFICIAL = ['echo', 'binary', 'acks', 'namespaces', 'auth', 'middleware', 
 const RAW = ['raw-wire', 'raw-edge', 'malformed', 'connect-timeout', 'ping-timeout'];
 // Server configurations: the flags both servers get, and the scenarios run against them.
 const CONFIGS = {
-  default: { flags: [], parser: 'default', scenarios: [...OFFICIAL, ...RAW] },
+  default: { flags: [], parser: 'default', scenarios: [...OFFICIAL, ...RAW, 'python'] },
   msgpack: { flags: ['--parser', 'msgpack'], parser: 'msgpack', scenarios: OFFICIAL },
   recovery: { flags: ['--recovery', '--max-disconnection-duration', '1000'], parser: 'default', scenarios: ['recovery'] },
 };
@@ -30,6 +30,8 @@ try {
       transports: { type: 'string', default: MODES.join(';') },
       repeat: { type: 'string', default: '1' },
       timeout: { type: 'string', default: '60' },
+      python: { type: 'string', default: join(here, '.venv', 'bin', 'python') },
+      'no-python': { type: 'boolean', default: false },
     },
   }));
 } catch (err) {
@@ -94,23 +96,28 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+// Runs one client program; resolves its JSON result (or a failed stand-in).
 function runClient(port, scenario, transports, parser) {
+  const url = `http://127.0.0.1:${port}`;
+  const [exe, argv] =
+    scenario === 'python'
+      ? [args.python, [join(here, 'py_sio_client.py'), '--url', url, '--transports', transports, '--timeout', args.timeout]]
+      : [
+          process.execPath,
+          [
+            join(here, 'sio_client.mjs'),
+            '--url', url,
+            '--scenario', scenario,
+            '--transports', transports,
+            '--parser', parser,
+            '--connect-timeout', '1000',
+            '--ping-interval', '1000',
+            '--ping-timeout', '500',
+            '--timeout', args.timeout,
+          ],
+        ];
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(here, 'sio_client.mjs'),
-        '--url', `http://127.0.0.1:${port}`,
-        '--scenario', scenario,
-        '--transports', transports,
-        '--parser', parser,
-        '--connect-timeout', '1000',
-        '--ping-interval', '1000',
-        '--ping-timeout', '500',
-        '--timeout', args.timeout,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(exe, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -150,6 +157,7 @@ try {
       const ours = args.ours ? await startServer(`ours:${cname}`, args.ours, flags) : null;
       for (const scenario of cfg.scenarios) {
         if (only && !only.has(scenario)) continue;
+        if (scenario === 'python' && args['no-python']) continue;
         for (const mode of modes) {
           const [r, o] = await Promise.all([
             runClient(ref.port, scenario, mode, cfg.parser),
