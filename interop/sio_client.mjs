@@ -27,7 +27,7 @@ try {
       scenario: { type: 'string', default: 'echo' },
       'connect-timeout': { type: 'string', default: '1000' },
       'ping-interval': { type: 'string', default: '1000' },
-      'ping-timeout': { type: 'string', default: '500' },
+      'ping-timeout': { type: 'string', default: '2000' },
       timeout: { type: 'string', default: '30' },
       list: { type: 'boolean', default: false },
     },

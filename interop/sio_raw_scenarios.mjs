@@ -86,15 +86,18 @@ export const scenarios = {
     await exchange('binary-custom', '451-/custom,["message",{"_placeholder":true,"num":0}]', 2, [Buffer.alloc(0)]);
     // Server-to-client ack: the server's packet carries an ack id; we answer it as text.
     e.send('42["emit-with-ack",{"event":"ask","args":[1]}]');
+    // The ack id is the server's to choose (Node counts per namespace, across sockets): recorded
+    // as <ack-id>.
+    const ackId = (packet) => (typeof packet === 'string' ? /^42(\d+)\[/.exec(packet)?.[1] : undefined);
     const ask = await e.recv();
-    t.record('server-ask', ask);
-    const id = typeof ask === 'string' && /^42(\d+)\[/.exec(ask)?.[1];
+    const id = ackId(ask);
+    t.record('server-ask', id ? ask.replace(`42${id}[`, '42<ack-id>[') : ask);
     e.send(`43${id ?? 0}["ok",{"b":1,"a":2}]`);
     t.record('server-ask-result', await e.recv());
     e.send('42["emit-with-ack",{"event":"ask","args":[2]}]');
     const ask2 = await e.recv();
-    t.record('server-ask-binary', ask2);
-    const id2 = typeof ask2 === 'string' && /^42(\d+)\[/.exec(ask2)?.[1];
+    const id2 = ackId(ask2);
+    t.record('server-ask-binary', id2 ? ask2.replace(`42${id2}[`, '42<ack-id>[') : ask2);
     e.send(`461-${id2 ?? 0}[{"_placeholder":true,"num":0}]`);
     e.send(Buffer.from([7, 7]));
     t.record('server-ask-binary-result', await recvN(e, 2));
@@ -187,6 +190,34 @@ export const scenarios = {
     const after = e.closed ? e.closed.at - e.openedAt : null;
     t.check('idle-closed-after-connect-timeout', after !== null && after >= ct * 0.5 && after <= ct + 2000, { after, ct });
     t.record('joined-still-open', (await joined.next(Math.max(0, ct + 500 - (Date.now() - joined.openedAt)))).kind);
+  },
+
+  // Engine.IO- and WebSocket-level faults under a joined socket: the server-side reasons
+  // (`parse error` for an Engine.IO packet it cannot decode, `transport error` for a broken
+  // WebSocket frame, `transport close` for a vanished TCP connection).
+  async 'transport-errors'(t) {
+    const O = await observer(t);
+    const overWs = t.transports.includes('websocket');
+    const cases = [['engine-garbage', null]];
+    if (overWs) cases.push(['unmasked-ws-frame'], ['tcp-destroyed']);
+    for (const [name] of cases) {
+      const e = await rawSession(t, name);
+      await e.join();
+      await e.recv();
+      const ws = e.socket.transport?.ws;
+      if (name === 'engine-garbage' && e.socket.transport?.name === 'websocket') ws.send('zzz');
+      else if (name === 'engine-garbage') {
+        const res = await fetch(`${t.args.url}/socket.io/?EIO=4&transport=polling&sid=${e.socket.id}`, {
+          method: 'POST',
+          body: 'zzz',
+        });
+        t.record(`${name}:post`, { status: res.status, body: await res.text() });
+      } else if (name === 'unmasked-ws-frame') ws._socket.write(Buffer.from([0x81, 0x02, 0x34, 0x32]));
+      else ws._socket.destroy();
+      t.record(`${name}:server-reason`, await O.peerGone(e.sid));
+      const v = await e.next(2000);
+      t.check(`${name}:client-closed`, v.kind === 'close', v);
+    }
   },
 
   // A client that stops answering pings is dropped with `ping timeout`.

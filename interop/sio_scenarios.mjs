@@ -199,10 +199,12 @@ export const scenarios = {
     t.expect('lone-refused', await lone.connect(), refused);
   },
 
-  // socket.use refusing an event, onAny not seeing it.
+  // socket.use refusing an event; the incoming and outgoing catch-alls.
   async middleware(t) {
     const A = t.client('A');
-    await t.connectAll(A);
+    const B = t.client('B');
+    await t.connectAll(A, B);
+    t.expect('last-outgoing-auth', await A.ack('last-outgoing'), ['auth']);
     t.expect('allowed', await A.ack('message-with-ack', 'x'), ['x']);
     const refused = await new Promise((resolve) =>
       A.socket.timeout(300).emit('forbidden', 'payload', (err, ...r) => resolve(err ? err.message : r)),
@@ -212,6 +214,18 @@ export const scenarios = {
     // Node runs onAny before the socket.use middlewares: it sees the refused event too.
     t.expect('on-any-sees-refused', await A.ack('last-event'), ['forbidden']);
     t.expect('on-any-sees-handled', await A.ack('last-event'), ['last-event']);
+    t.expect('last-outgoing-after-refusal', await A.ack('last-outgoing'), ['middleware-error']);
+    A.socket.emit('message', 'm');
+    await A.event('message-back');
+    t.expect('last-outgoing-emit', await A.ack('last-outgoing'), ['message-back']);
+    await B.ack('emit-op', { from: 'nsp', event: 'news', args: [] });
+    await A.barrier();
+    // The barrier's own message-back is the last emit to A.
+    t.expect('last-outgoing-after-barrier', await A.ack('last-outgoing'), ['message-back']);
+    await B.ack('emit-op', { from: 'nsp', event: 'news', args: [] });
+    await B.barrier();
+    t.expect('last-outgoing-broadcast', await A.ack('last-outgoing'), ['news']);
+    t.expect('last-outgoing-not-acks', await A.ack('last-outgoing'), ['news']);
     t.expect('still-connected', A.socket.connected, true);
   },
 

@@ -107,6 +107,11 @@ function setup(socket) {
     previousEvent = lastEvent;
     lastEvent = event;
   });
+  // Outgoing catch-all: sees this socket's emits and the broadcasts that reach it (not acks).
+  let lastOutgoing = null;
+  socket.onAnyOutgoing((event) => {
+    lastOutgoing = event;
+  });
 
   socket.emit('auth', socket.handshake.auth);
 
@@ -124,6 +129,7 @@ function setup(socket) {
     ack('second');
   });
   socket.on('last-event', (ack) => ack(previousEvent));
+  socket.on('last-outgoing', (ack) => ack(lastOutgoing));
   socket.on('join', (rooms, ack) => {
     socket.join(list(rooms));
     ack?.(sortedRooms(socket));
