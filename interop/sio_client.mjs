@@ -141,9 +141,7 @@ function same(a, b) {
 const ctx = {
   args,
   sleep,
-  same,
   norm,
-  label,
   check(name, ok, detail) {
     const c = { name, ok: Boolean(ok) };
     if (!ok && detail !== undefined) c.detail = JSON.stringify(norm(detail)).slice(0, 2000);
@@ -189,7 +187,7 @@ ctx.manager = function manager(extra = {}) {
 ctx.client = function client(name, nsp = '/', { auth, manager, recovery } = {}) {
   const m = manager ?? ctx.manager();
   const socket = m.socket(nsp, auth === undefined ? {} : { auth });
-  const c = { name, nsp, socket, manager: m, inbox: [], waiters: [], disconnects: [], barriers: 0 };
+  const c = { name, nsp, socket, manager: m, inbox: [], waiters: [], barriers: 0 };
   const deliver = (ev) => {
     c.inbox.push(ev);
     for (const w of [...c.waiters]) w();
@@ -206,7 +204,6 @@ ctx.client = function client(name, nsp = '/', { auth, manager, recovery } = {}) 
     deliver({ event, args: a });
   });
   socket.on('disconnect', (reason) => {
-    c.disconnects.push(reason);
     deliver({ event: '<disconnect>', args: [reason] });
   });
   socket.on('connect', () => {
@@ -274,10 +271,6 @@ ctx.client = function client(name, nsp = '/', { auth, manager, recovery } = {}) 
     if (!ev) return null;
     const idx = c.inbox.length;
     return c.inbox.splice(0, idx).filter((e) => e.event !== 'message-back' || e.args[0] !== '__barrier');
-  };
-  // Drops the events received so far (after a barrier).
-  c.flush = async () => {
-    await c.barrier();
   };
   return c;
 };
