@@ -67,6 +67,14 @@ const sockets = (t, list) =>
         .sort((a, b) => String(a.id).localeCompare(String(b.id)))
     : t.norm(list);
 
+// Checks that exactly the `want` clients got exactly one `news` event from a collect().
+function recipients(t, name, got, want) {
+  const ok = Object.entries(got).every(([k, evs]) =>
+    want.includes(k) ? evs.length === 1 && evs[0][0] === 'news' : evs.length === 0,
+  );
+  t.check(`${name}:recipients`, ok, { got, want });
+}
+
 export const scenarios = {
   // Every JSON shape, through `message` and `message-with-ack`, and the auth payload.
   async echo(t) {
@@ -156,14 +164,16 @@ export const scenarios = {
       dyn7: [],
     });
     const ops = [
-      ['parent-from-dyn42', d42, { from: 'parent', event: 'news', args: ['parent'] }],
-      ['nsp-from-dyn42', d42, { from: 'nsp', event: 'news', args: ['dyn42 only'] }],
-      ['nsp-from-custom', custom, { from: 'nsp', event: 'news', args: ['custom only'] }],
-      ['io-from-custom', custom, { from: 'io', event: 'news', args: ['main namespace'] }],
+      ['parent-from-dyn42', d42, { from: 'parent', event: 'news', args: ['parent'] }, ['dyn42', 'dyn7']],
+      ['nsp-from-dyn42', d42, { from: 'nsp', event: 'news', args: ['dyn42 only'] }, ['dyn42']],
+      ['nsp-from-custom', custom, { from: 'nsp', event: 'news', args: ['custom only'] }, ['custom']],
+      ['io-from-custom', custom, { from: 'io', event: 'news', args: ['main namespace'] }, ['root']],
     ];
-    for (const [name, c, spec] of ops) {
+    for (const [name, c, spec, want] of ops) {
       t.record(`${name}:ack`, await c.ack('emit-op', spec));
-      t.record(name, await t.collect(all));
+      const got = await t.collect(all);
+      t.record(name, got);
+      recipients(t, name, got, want);
     }
     custom.socket.disconnect();
     t.expect('custom-disconnect-reason', await custom.event('<disconnect>'), ['io client disconnect']);
@@ -244,44 +254,48 @@ export const scenarios = {
     t.record('join-again-A', sortedNorm(t, (await A.ack('join', 'r1'))[0]));
     t.record('rooms-A', sortedNorm(t, (await A.ack('rooms'))[0]));
     const ops = [
-      ['socket.to(r1)', A, { from: 'socket', to: 'r1' }],
-      ['socket.to([r1,r2])', A, { from: 'socket', to: ['r1', 'r2'] }],
-      ['socket.broadcast', A, { from: 'socket', broadcast: true }],
-      ['socket.broadcast.except(r1)', A, { from: 'socket', broadcast: true, except: 'r1' }],
-      ['socket.except(r2)', A, { from: 'socket', except: 'r2' }],
-      ['socket.to(r2).except(r1)', C, { from: 'socket', to: 'r2', except: 'r1' }],
-      ['nsp.to(r1)', A, { from: 'nsp', to: 'r1' }],
-      ['nsp.emit', A, { from: 'nsp' }],
-      ['nsp.except(r1)', A, { from: 'nsp', except: 'r1' }],
-      ['nsp.except([r1,r2])', A, { from: 'nsp', except: ['r1', 'r2'] }],
-      ['nsp.to(r2).except(r1)', A, { from: 'nsp', to: 'r2', except: 'r1' }],
-      ['nsp.to(id-of-B)', A, { from: 'nsp', to: () => B.socket.id }],
-      ['socket.to(own-id)', A, { from: 'socket', to: () => A.socket.id }],
-      ['nsp.to(unknown-room)', A, { from: 'nsp', to: 'nobody' }],
-      ['nsp.local', A, { from: 'nsp', local: true }],
-      ['socket.broadcast.compress(false)', A, { from: 'socket', broadcast: true, compress: false }],
-      ['io.emit-from-/', A, { from: 'io' }],
-      ['io.emit-from-/custom', D, { from: 'io' }],
-      ['io.to(r1)-from-/custom', D, { from: 'io', to: 'r1' }],
-      ['nsp.emit-from-/custom', D, { from: 'nsp' }],
-      ['nsp.to(r1)-binary', A, { from: 'nsp', to: 'r1', args: [Buffer.from([1, 2, 3]), { b: Buffer.from([4]) }] }],
-      ['nsp.to(r1)-no-args', A, { from: 'nsp', to: 'r1', args: [] }],
+      ['socket.to(r1)', A, { from: 'socket', to: 'r1' }, ['B']],
+      ['socket.to([r1,r2])', A, { from: 'socket', to: ['r1', 'r2'] }, ['B', 'C']],
+      ['socket.broadcast', A, { from: 'socket', broadcast: true }, ['B', 'C']],
+      ['socket.broadcast.except(r1)', A, { from: 'socket', broadcast: true, except: 'r1' }, ['C']],
+      ['socket.except(r2)', A, { from: 'socket', except: 'r2' }, []],
+      ['socket.to(r2).except(r1)', C, { from: 'socket', to: 'r2', except: 'r1' }, []],
+      ['nsp.to(r1)', A, { from: 'nsp', to: 'r1' }, ['A', 'B']],
+      ['nsp.emit', A, { from: 'nsp' }, ['A', 'B', 'C']],
+      ['nsp.except(r1)', A, { from: 'nsp', except: 'r1' }, ['C']],
+      ['nsp.except([r1,r2])', A, { from: 'nsp', except: ['r1', 'r2'] }, []],
+      ['nsp.to(r2).except(r1)', A, { from: 'nsp', to: 'r2', except: 'r1' }, ['C']],
+      ['nsp.to(id-of-B)', A, { from: 'nsp', to: () => B.socket.id }, ['B']],
+      ['socket.to(own-id)', A, { from: 'socket', to: () => A.socket.id }, []],
+      ['nsp.to(unknown-room)', A, { from: 'nsp', to: 'nobody' }, []],
+      ['nsp.local', A, { from: 'nsp', local: true }, ['A', 'B', 'C']],
+      ['socket.broadcast.compress(false)', A, { from: 'socket', broadcast: true, compress: false }, ['B', 'C']],
+      ['io.emit-from-/', A, { from: 'io' }, ['A', 'B', 'C']],
+      ['io.emit-from-/custom', D, { from: 'io' }, ['A', 'B', 'C']],
+      ['io.to(r1)-from-/custom', D, { from: 'io', to: 'r1' }, ['A', 'B']],
+      ['nsp.emit-from-/custom', D, { from: 'nsp' }, ['D']],
+      ['nsp.to(r1)-binary', A, { from: 'nsp', to: 'r1', args: [Buffer.from([1, 2, 3]), { b: Buffer.from([4]) }] }, ['A', 'B']],
+      ['nsp.to(r1)-no-args', A, { from: 'nsp', to: 'r1', args: [] }, ['A', 'B']],
     ];
-    const run = async (name, c, op) => {
+    const run = async (name, c, op, want) => {
       const spec = { event: 'news', args: [name], ...op };
       if (typeof spec.to === 'function') spec.to = spec.to();
       await c.ack('emit-op', spec);
-      t.record(name, await t.collect(all));
+      const got = await t.collect(all);
+      t.record(name, got);
+      recipients(t, name, got, want);
     };
-    for (const [name, c, op] of ops) await run(name, c, op);
+    for (const [name, c, op, want] of ops) await run(name, c, op, want);
     t.record('leave-B-r1', sortedNorm(t, (await B.ack('leave', 'r1'))[0]));
     t.record('leave-B-unknown', sortedNorm(t, (await B.ack('leave', 'never-joined'))[0]));
-    await run('nsp.to(r1)-after-leave', A, { from: 'nsp', to: 'r1' });
+    await run('nsp.to(r1)-after-leave', A, { from: 'nsp', to: 'r1' }, ['A']);
     C.socket.disconnect();
     await C.event('<disconnect>');
     const rest = [A, B, D];
     await A.ack('emit-op', { from: 'nsp', to: 'r2', event: 'news', args: ['after C left'] });
-    t.record('nsp.to(r2)-after-C-disconnected', await t.collect(rest));
+    const afterC = await t.collect(rest);
+    t.record('nsp.to(r2)-after-C-disconnected', afterC);
+    recipients(t, 'nsp.to(r2)-after-C-disconnected', afterC, ['B']);
     t.record('fetch-r2-after-C-disconnected', sockets(t, (await A.ack('fetch-sockets', { to: 'r2' }))[0]));
   },
 
@@ -299,20 +313,30 @@ export const scenarios = {
       });
       c.socket.on('ask-binary', (...a) => a.pop()(Buffer.from(c.name)));
     }
-    const result = async (name, spec) => {
+    const result = async (name, spec, timedOut, responses) => {
       await A.ack('emit-op', { args: [], ...spec });
       const r = await A.event('emit-op-result');
       const v = r?.[0];
       if (v && Array.isArray(v.responses)) v.responses = t.norm(v.responses).map((x) => JSON.stringify(x)).sort();
       t.record(name, v ?? '<no result>');
+      const want = { timed_out: timedOut, responses: responses.map((x) => JSON.stringify(t.norm(x))) };
+      t.check(name, JSON.stringify(v) === JSON.stringify(want), { got: v, want });
       await t.collect([A, B, C]);
     };
-    await result('nsp-all-answer', { from: 'nsp', to: 'acks', event: 'ask', args: [1], timeout: 2000 });
-    await result('nsp-one-silent', { from: 'nsp', to: 'acks', event: 'ask-partial', args: ['p'], timeout: 400 });
-    await result('broadcast-excludes-sender', { from: 'socket', broadcast: true, event: 'ask', timeout: 2000 });
-    await result('no-recipient', { from: 'nsp', to: 'nobody', event: 'ask', timeout: 2000 });
-    await result('binary-answers', { from: 'nsp', to: 'acks', event: 'ask-binary', timeout: 2000 });
-    await result('io-timeout', { from: 'io', to: 'acks', event: 'ask', timeout: 2000 });
+    const answers = (...names) => names.map((n) => `${n}-answer`);
+    await result('nsp-all-answer', { from: 'nsp', to: 'acks', event: 'ask', args: [1], timeout: 2000 }, false, answers('A', 'B', 'C'));
+    await result('nsp-one-silent', { from: 'nsp', to: 'acks', event: 'ask-partial', args: ['p'], timeout: 400 }, true, [
+      { from: 'A', got: ['p'] },
+      { from: 'B', got: ['p'] },
+    ]);
+    await result('broadcast-excludes-sender', { from: 'socket', broadcast: true, event: 'ask', timeout: 2000 }, false, answers('B', 'C'));
+    await result('no-recipient', { from: 'nsp', to: 'nobody', event: 'ask', timeout: 2000 }, false, []);
+    await result('binary-answers', { from: 'nsp', to: 'acks', event: 'ask-binary', timeout: 2000 }, false, [
+      Buffer.from('A'),
+      Buffer.from('B'),
+      Buffer.from('C'),
+    ]);
+    await result('io-timeout', { from: 'io', to: 'acks', event: 'ask', timeout: 2000 }, false, answers('A', 'B', 'C'));
   },
 
   // Volatile packets: some may be dropped, the delivered ones keep their order.
@@ -350,22 +374,28 @@ export const scenarios = {
     await B.ack('join', ['fs1', 'fs2']);
     await C.ack('join', 'fs2');
     await D.ack('join', 'fs1');
-    const fetch = async (name, c, spec) => t.record(name, sockets(t, (await c.ack('fetch-sockets', spec))[0]));
-    await fetch('fetch-fs1', A, { to: 'fs1' });
-    await fetch('fetch-fs1-except-fs2', A, { to: 'fs1', except: 'fs2' });
-    await fetch('fetch-fs1-fs2', A, { to: ['fs1', 'fs2'] });
-    await fetch('fetch-local-fs2', A, { to: 'fs2', local: true });
-    await fetch('fetch-io-fs1-from-custom', D, { from: 'io', to: 'fs1' });
-    await fetch('fetch-custom-fs1', D, { to: 'fs1' });
-    await fetch('fetch-by-id', A, { to: C.socket.id });
-    await fetch('fetch-nobody', A, { to: 'nobody' });
+    // Records the sockets found and checks their labels.
+    const fetch = async (name, c, spec, want) => {
+      const found = sockets(t, (await c.ack('fetch-sockets', spec))[0]);
+      t.record(name, found);
+      const ids = Array.isArray(found) ? found.map((s) => s.id) : found;
+      t.check(name, JSON.stringify(ids) === JSON.stringify(want.map((n) => `<${n}>`)), { got: ids, want });
+    };
+    await fetch('fetch-fs1', A, { to: 'fs1' }, ['A', 'B']);
+    await fetch('fetch-fs1-except-fs2', A, { to: 'fs1', except: 'fs2' }, ['A']);
+    await fetch('fetch-fs1-fs2', A, { to: ['fs1', 'fs2'] }, ['A', 'B', 'C']);
+    await fetch('fetch-local-fs2', A, { to: 'fs2', local: true }, ['B', 'C']);
+    await fetch('fetch-io-fs1-from-custom', D, { from: 'io', to: 'fs1' }, ['A', 'B']);
+    await fetch('fetch-custom-fs1', D, { to: 'fs1' }, ['D']);
+    await fetch('fetch-by-id', A, { to: C.socket.id }, ['C']);
+    await fetch('fetch-nobody', A, { to: 'nobody' }, []);
     await A.ack('sockets-join', { to: 'fs2', rooms: 'fs3' });
-    await fetch('after-sockets-join', A, { to: 'fs3' });
+    await fetch('after-sockets-join', A, { to: 'fs3' }, ['B', 'C']);
     await A.ack('sockets-join', { to: 'fs1', except: 'fs2', rooms: ['fs4', 'fs5'] });
-    await fetch('after-sockets-join-except', A, { to: ['fs4', 'fs5'] });
+    await fetch('after-sockets-join-except', A, { to: ['fs4', 'fs5'] }, ['A']);
     await A.ack('sockets-leave', { to: 'fs3', except: 'fs1', rooms: ['fs2', 'fs3'] });
-    await fetch('after-sockets-leave-fs2', A, { to: 'fs2' });
-    await fetch('after-sockets-leave-fs3', A, { to: 'fs3' });
+    await fetch('after-sockets-leave-fs2', A, { to: 'fs2' }, ['B']);
+    await fetch('after-sockets-leave-fs3', A, { to: 'fs3' }, ['B']);
     t.record('rooms-C', sortedNorm(t, (await C.ack('rooms'))[0]));
     const bId = B.socket.id;
     const cId = C.socket.id;
@@ -376,7 +406,7 @@ export const scenarios = {
     await A.ack('disconnect-sockets', { to: C.socket.id, close: true });
     t.record('disconnect-sockets-close-C-reason', await C.event('<disconnect>'));
     t.record('disconnect-sockets-close-observed', await O.peerGone(cId));
-    await fetch('after-disconnect-sockets', A, { to: ['fs1', 'fs2', 'fs3'] });
+    await fetch('after-disconnect-sockets', A, { to: ['fs1', 'fs2', 'fs3'] }, ['A']);
     t.record('A-still-connected', await A.ack('message-with-ack', 'A'));
   },
 

@@ -59,6 +59,8 @@ if (args.cors) opts.cors = { origin: args.cors === '*' ? '*' : args.cors.split('
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, opts);
+// The parent of the dynamic namespaces `/dyn-<digits>`.
+const dynParent = io.of(/^\/dyn-\d+$/);
 const stats = { event: 'exit', ok: true, connections: 0, events: 0 };
 
 // A socket's rooms in a stable order: the Rust server keeps them in a set of its own.
@@ -74,7 +76,8 @@ function target(socket, spec) {
       op = io;
       break;
     case 'parent':
-      op = socket.nsp.parent ?? socket.nsp;
+      // A child namespace does not know its parent in Node: look it up.
+      op = dynParent.children.has(socket.nsp) ? dynParent : socket.nsp;
       break;
     case 'socket':
       op = socket;
@@ -202,7 +205,7 @@ function setup(socket) {
 
 io.on('connection', setup);
 io.of('/custom').on('connection', setup);
-io.of(/^\/dyn-\d+$/).on('connection', setup);
+dynParent.on('connection', setup);
 const authNsp = io.of('/auth');
 authNsp.use((socket, next) => {
   if (socket.handshake.auth?.token === 'secret') return next();
