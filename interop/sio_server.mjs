@@ -97,9 +97,10 @@ function setup(socket) {
   let lastEvent = null;
   let previousEvent = null;
 
-  // Per-event middleware: refuses the event `forbidden` (its handlers, its ack and onAny never see
-  // it) and tells the client. Emitted here rather than from the socket's `error` event, which Node
-  // also fires for parse errors.
+  // Per-event middleware: refuses the event `forbidden` (no handler runs, its ack is never
+  // answered; onAny, which Node runs before the middlewares, still sees it) and tells the client.
+  // Emitted here rather than from the socket's `error` event, which Node also fires for parse
+  // errors.
   socket.use(([event], next) => {
     if (event !== 'forbidden') return next();
     socket.emit('middleware-error', 'forbidden event');
