@@ -28,6 +28,7 @@ use crate::rooms::{IntoRooms, Room};
 type DisconnectHandler =
     Box<dyn FnOnce(Arc<Socket>, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
 type EventMiddleware = Arc<dyn Fn(&EventContext) -> Result<(), String> + Send + Sync>;
+type OutgoingHandler = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// What the client sent when it joined the namespace.
 #[derive(Debug)]
@@ -68,6 +69,7 @@ pub struct Socket {
     handlers: RwLock<HashMap<String, BoxedEventHandler>>,
     any_handlers: RwLock<Vec<BoxedEventHandler>>,
     middlewares: RwLock<Vec<EventMiddleware>>,
+    outgoing: RwLock<Vec<OutgoingHandler>>,
     disconnecting: Mutex<Vec<DisconnectHandler>>,
     disconnect: Mutex<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
@@ -78,6 +80,7 @@ pub struct Socket {
     recovered: bool,
     /// A recovered socket's rooms and missed events, until it is connected again.
     missed: Mutex<(Vec<Room>, Vec<MissedEvent>)>,
+    data: Mutex<serde_json::Value>,
     /// Typed per-socket state.
     pub extensions: Extensions,
 }
@@ -120,11 +123,13 @@ impl Socket {
             handlers: RwLock::default(),
             any_handlers: RwLock::default(),
             middlewares: RwLock::default(),
+            outgoing: RwLock::default(),
             disconnecting: Mutex::default(),
             disconnect: Mutex::default(),
             acks: Mutex::default(),
             next_ack: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            data: Mutex::new(serde_json::Value::Object(serde_json::Map::new())),
             extensions: Extensions::default(),
         }
     }
@@ -186,6 +191,28 @@ impl Socket {
         write(&self.any_handlers).push(boxed_event_handler(handler));
     }
 
+    /// Sees every event sent to this socket — its own emits and the broadcasts that reach
+    /// it, not acks (`socket.onAnyOutgoing`): the event name and the raw JSON data.
+    pub fn on_any_outgoing<F>(&self, handler: F)
+    where
+        F: Fn(&str, &str) + Send + Sync + 'static,
+    {
+        write(&self.outgoing).push(Arc::new(handler));
+    }
+
+    /// Calls the outgoing catch-all handlers for an event packet about to be sent.
+    pub(crate) fn notify_outgoing(&self, packet: &Packet) {
+        let handlers = read(&self.outgoing);
+        if handlers.is_empty() {
+            return;
+        }
+        let Some(data) = &packet.data else { return };
+        let name = event_name(data);
+        for handler in handlers.iter() {
+            handler(&name, data);
+        }
+    }
+
     /// Checks every incoming event before any handler (`socket.use`): an error drops the
     /// event (and is logged).
     pub fn use_middleware<F>(&self, middleware: F)
@@ -230,6 +257,7 @@ impl Socket {
             };
             self.ns.record(&mut packet, &opts);
         }
+        self.notify_outgoing(&packet);
         self.send_packet(&packet)
     }
 
@@ -258,6 +286,7 @@ impl Socket {
         let packet = Packet::event(self.ns(), data)
             .with_id(id)
             .with_attachments(attachments);
+        self.notify_outgoing(&packet);
         if let Err(e) = self.send_packet(&packet) {
             lock(&self.acks).remove(&id);
             return Err(e);
@@ -293,6 +322,38 @@ impl Socket {
     /// Broadcast to everyone but this socket and `rooms`.
     pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
         self.broadcast().except(rooms)
+    }
+
+    /// Broadcast over this socket's namespace (this socket included).
+    pub fn namespace(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone())
+    }
+
+    /// Broadcast over every namespace created from the same dynamic namespace (socket.io's
+    /// `socket.nsp.parent`); just this namespace for a static one.
+    pub fn parent_namespace(&self) -> BroadcastOperators {
+        let siblings = self.ns.siblings();
+        if siblings.is_empty() {
+            self.namespace()
+        } else {
+            BroadcastOperators::over(siblings)
+        }
+    }
+
+    /// Sets the socket's application data (`socket.data`): JSON, so that other nodes can see
+    /// it through `fetch_sockets`.
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
+        *lock(&self.data) = serde_json::to_value(data)?;
+        Ok(())
+    }
+
+    /// The socket's application data, deserialized.
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(lock(&self.data).clone())
+    }
+
+    pub(crate) fn data_raw(&self) -> serde_json::Value {
+        lock(&self.data).clone()
     }
 
     /// Broadcast to every socket of the namespace but this one.
