@@ -46,7 +46,7 @@ fn encode<T: Serialize + ?Sized>(
         first = false;
     }
     let (result, attachments) = binary::collecting(|| {
-        let mut spread = Spread {
+        let mut spread = SpreadSerializer {
             json: serde_json::Serializer::new(Shared(&out)),
             out: &out,
             first,
@@ -155,7 +155,34 @@ pub fn event_name(data: &str) -> Option<String> {
         .flatten()
 }
 
-/// Lets serde_json and [`Spread`] write to the same buffer, one after the other.
+/// Decodes each argument (after `skip` leading elements: 1 for an event's name) into a `T`,
+/// always as a list, whatever their number.
+pub fn decode_each<T: DeserializeOwned>(
+    data: &str,
+    skip: usize,
+    attachments: &[Bytes],
+) -> Result<Vec<T>, serde_json::Error> {
+    let all: Vec<&RawValue> = serde_json::from_str(data)?;
+    let args = all.get(skip..).unwrap_or_default();
+    binary::resolving(attachments, || {
+        args.iter().map(|raw| T::deserialize(*raw)).collect()
+    })
+}
+
+/// Serializes a slice as several arguments (a tuple of its elements).
+pub struct Spread<'a, T>(pub &'a [T]);
+
+impl<T: Serialize> Serialize for Spread<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut tuple = serializer.serialize_tuple(self.0.len())?;
+        for item in self.0 {
+            tuple.serialize_element(item)?;
+        }
+        tuple.end()
+    }
+}
+
+/// Lets serde_json and [`SpreadSerializer`] write to the same buffer, one after the other.
 struct Shared<'w>(&'w RefCell<Vec<u8>>);
 
 impl io::Write for Shared<'_> {
@@ -170,13 +197,13 @@ impl io::Write for Shared<'_> {
 }
 
 /// The top-level serializer: spreads a tuple into arguments, writes anything else as one.
-struct Spread<'w> {
+struct SpreadSerializer<'w> {
     json: serde_json::Serializer<Shared<'w>>,
     out: &'w RefCell<Vec<u8>>,
     first: bool,
 }
 
-impl Spread<'_> {
+impl SpreadSerializer<'_> {
     fn separator(&mut self) {
         if !self.first {
             self.out.borrow_mut().push(b',');
@@ -196,7 +223,7 @@ macro_rules! one_argument {
     };
 }
 
-impl<'s, 'w> Serializer for &'s mut Spread<'w> {
+impl<'s, 'w> Serializer for &'s mut SpreadSerializer<'w> {
     type Ok = ();
     type Error = serde_json::Error;
     type SerializeSeq = Json<'s, 'w>;
@@ -315,7 +342,7 @@ impl<'s, 'w> Serializer for &'s mut Spread<'w> {
 
 /// The elements of a top-level tuple, each one argument.
 struct Arguments<'s, 'w> {
-    spread: &'s mut Spread<'w>,
+    spread: &'s mut SpreadSerializer<'w>,
 }
 
 impl SerializeTuple for Arguments<'_, '_> {

@@ -174,6 +174,39 @@ impl BroadcastOperators {
         answers
     }
 
+    /// Like [`emit_with_ack`](BroadcastOperators::emit_with_ack) with raw arguments, answers
+    /// kept raw. The packets are queued now; the returned future collects the answers.
+    pub fn emit_raw_with_ack(
+        &self,
+        event: &str,
+        args: &RawArgs,
+    ) -> impl std::future::Future<Output = Vec<(Sid, Result<RawArgs, AckError>)>> + Send + 'static
+    {
+        let mut pending: Vec<(Sid, Result<AckFuture<()>, SendError>)> = Vec::new();
+        for socket in self.sockets() {
+            if self.opts.volatile && !socket.conn.is_writable() {
+                continue;
+            }
+            pending.push((socket.id(), socket.emit_raw_with_ack(event, args)));
+        }
+        let deadline = self.timeout.map(|t| tokio::time::Instant::now() + t);
+        async move {
+            let mut answers = Vec::with_capacity(pending.len());
+            for (sid, ack) in pending {
+                let answer = match (ack, deadline) {
+                    (Ok(ack), Some(deadline)) => {
+                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                        ack.timeout(left).raw().await
+                    }
+                    (Ok(ack), None) => ack.raw().await,
+                    (Err(e), _) => Err(AckError::Send(e)),
+                };
+                answers.push((sid, answer));
+            }
+            answers
+        }
+    }
+
     /// The selected sockets, on every node (`fetchSockets`).
     pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
         let mut found: Vec<RemoteSocket> = self

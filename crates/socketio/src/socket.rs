@@ -274,12 +274,30 @@ impl Socket {
         )
     }
 
+    /// Sends `event` with raw arguments and returns the client's acknowledgement.
+    pub fn emit_raw_with_ack<T>(
+        &self,
+        event: &str,
+        args: &RawArgs,
+    ) -> Result<AckFuture<T>, SendError> {
+        let data = args::with_raw_args(Some(event), &args.json);
+        self.send_with_ack(data, args.attachments.clone())
+    }
+
     /// Sends `event` and returns the client's acknowledgement, deserialized into `T`.
     pub fn emit_with_ack<T, A>(&self, event: &str, args: &A) -> Result<AckFuture<T>, SendError>
     where
         A: Serialize + ?Sized,
     {
         let (data, attachments) = args::encode_event(event, args)?;
+        self.send_with_ack(data, attachments)
+    }
+
+    fn send_with_ack<T>(
+        &self,
+        data: Utf8Bytes,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<AckFuture<T>, SendError> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
         lock(&self.acks).insert(id, sender);
@@ -375,9 +393,10 @@ impl Socket {
         self.close(DisconnectReason::ServerNamespaceDisconnect);
     }
 
-    /// Closes the whole connection (every namespace of this client).
+    /// Disconnects every socket of this client (each with `server namespace disconnect`) and
+    /// closes the connection: `socket.disconnect(true)`.
     pub fn close_connection(&self) {
-        self.conn.close();
+        crate::client::disconnect_all(&self.conn);
     }
 
     /// Encodes and queues `packet` and its attachments back to back.
@@ -420,15 +439,16 @@ impl Socket {
             attachments: packet.attachments,
             ack_id: packet.id,
         };
+        // As socket.io: the catch-all sees every event, the middlewares then decide.
+        let any: Vec<BoxedEventHandler> = read(&self.any_handlers).clone();
+        for handler in any {
+            handler(ctx.clone());
+        }
         for middleware in read(&self.middlewares).iter() {
             if let Err(e) = middleware(&ctx) {
                 tracing::debug!(sid = %self.id, event = %ctx.event, error = %e, "event refused by middleware");
                 return;
             }
-        }
-        let any: Vec<BoxedEventHandler> = read(&self.any_handlers).clone();
-        for handler in any {
-            handler(ctx.clone());
         }
         let handler = read(&self.handlers).get(&ctx.event).cloned();
         if let Some(handler) = handler {
@@ -453,6 +473,7 @@ impl Socket {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
         }
+        crate::client::forget(&self.conn, self);
         if let Some(pid) = &self.pid {
             // socket.io keeps the state of these (the client may come back), not of a
             // namespace disconnect either side asked for.
