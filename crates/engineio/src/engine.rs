@@ -267,8 +267,8 @@ async fn run_session<H: Handler>(shared: Arc<Shared<H>>, socket: Arc<Socket>) {
     tracing::debug!(sid = %socket.id(), %reason, "session closed");
     shared.handler.on_close(&socket, reason);
     if reason == CloseReason::ForcedClose && socket.transport() == Transport::Polling {
-        // What the application sent before closing, and the close packet, wait for the
-        // client's next poll, as the reference server keeps them (bounded here by
+        // What the application sent before closing, and then the close packet, wait for the
+        // client's next polls, as the reference server keeps them (bounded here by
         // ping_timeout: a client that does not poll by then is gone anyway).
         let _ = tokio::time::timeout(shared.config.ping_timeout, socket.outbox.drained()).await;
     }

@@ -94,6 +94,28 @@ impl Outbox {
         self.lock().is_empty()
     }
 
+    /// Takes the packets for one long-poll response: everything queued, except that a close
+    /// packet behind other packets waits for the next poll. engine.io writes the close in a
+    /// response of its own, and clients rely on it: socket.io-client handles the packets of a
+    /// payload one tick later than the close, so a close sharing their payload would overtake
+    /// them (a `41` before it would read as `transport close`).
+    pub(crate) fn take_for_poll(&self) -> Vec<Outgoing> {
+        let mut queue = self.lock();
+        let cut = queue
+            .iter()
+            .position(|o| matches!(o, Outgoing::Packet(Packet::Close)))
+            .map_or(queue.len(), |at| at.max(1));
+        let packets: Vec<Outgoing> = queue.drain(..cut).collect();
+        if queue.is_empty() && queue.capacity() > 64 {
+            queue.shrink_to(0);
+        }
+        drop(queue);
+        if !packets.is_empty() {
+            self.wake();
+        }
+        packets
+    }
+
     /// Waits until the queue is empty.
     pub(crate) async fn drained(&self) {
         loop {
@@ -152,6 +174,26 @@ mod tests {
         assert_eq!(taken, [m("a"), m("b"), Packet::Noop]);
         assert!(outbox.take_all().is_empty());
         outbox.push(Message::text("d")).unwrap();
+    }
+
+    #[test]
+    fn a_close_behind_other_packets_waits_for_the_next_poll() {
+        let outbox = Outbox::new(8);
+        outbox.push(Message::text("a")).unwrap();
+        outbox.push_control(Packet::Close);
+        let first: Vec<Packet> = outbox
+            .take_for_poll()
+            .into_iter()
+            .map(Outgoing::into_packet)
+            .collect();
+        assert_eq!(first, [Packet::Message(Message::text("a"))]);
+        let second: Vec<Packet> = outbox
+            .take_for_poll()
+            .into_iter()
+            .map(Outgoing::into_packet)
+            .collect();
+        assert_eq!(second, [Packet::Close]);
+        assert!(outbox.take_for_poll().is_empty());
     }
 
     #[tokio::test]

@@ -52,7 +52,13 @@ pub(crate) async fn get<H: Handler>(
         if socket.transport() != Transport::Polling {
             break vec![Packet::Noop];
         }
-        let packets = socket.outbox.take_all();
+        // After an application close the session waits for the client to collect its last
+        // packets, then the close on its own; other ends answer everything at once.
+        let packets = if socket.close_reason() == Some(CloseReason::ForcedClose) {
+            socket.outbox.take_for_poll()
+        } else {
+            socket.outbox.take_all()
+        };
         if !packets.is_empty() {
             break packets.into_iter().map(Outgoing::into_packet).collect();
         }
