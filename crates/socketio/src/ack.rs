@@ -96,7 +96,7 @@ impl<T> AckFuture<T> {
             None => self.receiver.await,
         };
         let answer = answer.map_err(|_| AckError::Disconnected)?;
-        let json = args::raw_args(&answer.data, 0).unwrap_or("");
+        let json = args::raw_args(&answer.data, 0).unwrap_or_default();
         Ok(RawArgs::new(json, answer.attachments))
     }
 }

@@ -53,7 +53,9 @@ impl EventContext {
     /// The arguments as they arrived (raw JSON and attachments), to send on unchanged.
     pub fn raw_args(&self) -> RawArgs {
         RawArgs {
-            json: args::raw_args(&self.data, 1).unwrap_or("").to_owned(),
+            json: args::raw_args(&self.data, 1)
+                .unwrap_or_default()
+                .into_owned(),
             attachments: self.attachments.clone(),
         }
     }
@@ -91,7 +93,7 @@ impl RawArgs {
     pub fn from_values(values: &[crate::Value]) -> Result<RawArgs, serde_json::Error> {
         let (data, attachments) = args::encode_ack(&args::Spread(values))?;
         Ok(RawArgs::new(
-            args::raw_args(&data, 0).unwrap_or(""),
+            args::raw_args(&data, 0).unwrap_or_default(),
             attachments,
         ))
     }
