@@ -6,6 +6,7 @@
 //! deserialized as the target type itself, several (or none) as a sequence (a tuple, a
 //! `Vec`, ...).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io;
 
@@ -46,7 +47,7 @@ fn encode<T: Serialize + ?Sized>(
         first = false;
     }
     let (result, attachments) = binary::collecting(|| {
-        let mut spread = Spread {
+        let mut spread = SpreadSerializer {
             json: serde_json::Serializer::new(Shared(&out)),
             out: &out,
             first,
@@ -97,15 +98,53 @@ fn decode<T: DeserializeOwned>(
 }
 
 /// The arguments of an event as raw JSON, without the name and the brackets: `1,{"a":2}` for
-/// `["ev",1,{"a":2}]`; `skip` is 1 for events (the name), 0 for acks.
-pub fn raw_args(data: &str, skip: usize) -> Option<&str> {
+/// `["ev",1,{"a":2}]`; `skip` is 1 for events (the name), 0 for acks. Whitespace between
+/// tokens is dropped (JavaScript peers re-serialize compactly); everything else is kept as it
+/// came.
+pub fn raw_args(data: &str, skip: usize) -> Option<Cow<'_, str>> {
     let all: Vec<&RawValue> = serde_json::from_str(data).ok()?;
     let first = all.get(skip)?;
     let last = all.last()?;
     let offset = |raw: &RawValue| raw.get().as_ptr() as usize - data.as_ptr() as usize;
     let start = offset(first);
     let end = offset(last) + last.get().len();
-    data.get(start..end)
+    data.get(start..end).map(compact)
+}
+
+/// `json` without whitespace outside strings (borrowed when there is none).
+fn compact(json: &str) -> Cow<'_, str> {
+    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut spaced = false;
+    for &b in json.as_bytes() {
+        match (in_string, b) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (_, b'"') => in_string = !in_string,
+            (false, b) if is_space(b) => {
+                spaced = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    if !spaced {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (_, '"') => in_string = !in_string,
+            (false, ' ' | '\n' | '\r' | '\t') => continue,
+            _ => {}
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// Builds `["event",<raw args>]` (or `[<raw args>]` without an event) from arguments taken
@@ -155,7 +194,34 @@ pub fn event_name(data: &str) -> Option<String> {
         .flatten()
 }
 
-/// Lets serde_json and [`Spread`] write to the same buffer, one after the other.
+/// Decodes each argument (after `skip` leading elements: 1 for an event's name) into a `T`,
+/// always as a list, whatever their number.
+pub fn decode_each<T: DeserializeOwned>(
+    data: &str,
+    skip: usize,
+    attachments: &[Bytes],
+) -> Result<Vec<T>, serde_json::Error> {
+    let all: Vec<&RawValue> = serde_json::from_str(data)?;
+    let args = all.get(skip..).unwrap_or_default();
+    binary::resolving(attachments, || {
+        args.iter().map(|raw| T::deserialize(*raw)).collect()
+    })
+}
+
+/// Serializes a slice as several arguments (a tuple of its elements).
+pub struct Spread<'a, T>(pub &'a [T]);
+
+impl<T: Serialize> Serialize for Spread<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut tuple = serializer.serialize_tuple(self.0.len())?;
+        for item in self.0 {
+            tuple.serialize_element(item)?;
+        }
+        tuple.end()
+    }
+}
+
+/// Lets serde_json and [`SpreadSerializer`] write to the same buffer, one after the other.
 struct Shared<'w>(&'w RefCell<Vec<u8>>);
 
 impl io::Write for Shared<'_> {
@@ -170,13 +236,13 @@ impl io::Write for Shared<'_> {
 }
 
 /// The top-level serializer: spreads a tuple into arguments, writes anything else as one.
-struct Spread<'w> {
+struct SpreadSerializer<'w> {
     json: serde_json::Serializer<Shared<'w>>,
     out: &'w RefCell<Vec<u8>>,
     first: bool,
 }
 
-impl Spread<'_> {
+impl SpreadSerializer<'_> {
     fn separator(&mut self) {
         if !self.first {
             self.out.borrow_mut().push(b',');
@@ -196,7 +262,7 @@ macro_rules! one_argument {
     };
 }
 
-impl<'s, 'w> Serializer for &'s mut Spread<'w> {
+impl<'s, 'w> Serializer for &'s mut SpreadSerializer<'w> {
     type Ok = ();
     type Error = serde_json::Error;
     type SerializeSeq = Json<'s, 'w>;
@@ -315,7 +381,7 @@ impl<'s, 'w> Serializer for &'s mut Spread<'w> {
 
 /// The elements of a top-level tuple, each one argument.
 struct Arguments<'s, 'w> {
-    spread: &'s mut Spread<'w>,
+    spread: &'s mut SpreadSerializer<'w>,
 }
 
 impl SerializeTuple for Arguments<'_, '_> {
@@ -399,15 +465,22 @@ mod tests {
     #[test]
     fn raw_arguments_pass_through() {
         let data = r#"["message", {"b":1,"a":[2]} ,3.50,"x"]"#;
-        assert_eq!(raw_args(data, 1), Some(r#"{"b":1,"a":[2]} ,3.50,"x""#));
         assert_eq!(
-            with_raw_args(Some("back"), raw_args(data, 1).unwrap()),
-            r#"["back",{"b":1,"a":[2]} ,3.50,"x"]"#
+            raw_args(data, 1).as_deref(),
+            Some(r#"{"b":1,"a":[2]},3.50,"x""#)
+        );
+        assert_eq!(
+            with_raw_args(Some("back"), &raw_args(data, 1).unwrap()),
+            r#"["back",{"b":1,"a":[2]},3.50,"x"]"#
         );
         assert_eq!(raw_args(r#"["message"]"#, 1), None);
+        assert_eq!(
+            raw_args(r#"["m", { "a" : " b \" c " } ]"#, 1).as_deref(),
+            Some(r#"{"a":" b \" c "}"#)
+        );
         assert_eq!(with_raw_args(Some("e"), ""), r#"["e"]"#);
         assert_eq!(with_raw_args(None, "1,2"), "[1,2]");
-        assert_eq!(raw_args("[1,2]", 0), Some("1,2"));
+        assert_eq!(raw_args("[1,2]", 0).as_deref(), Some("1,2"));
     }
 
     #[test]

@@ -60,6 +60,15 @@ pub(crate) fn resolving<R>(attachments: &[Bytes], f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// Attachment `num` of the packet being decoded, if any.
+pub(crate) fn incoming(num: u64) -> Option<Bytes> {
+    INCOMING.with(|slot| {
+        slot.borrow()
+            .as_ref()
+            .and_then(|list| list.get(usize::try_from(num).ok()?).cloned())
+    })
+}
+
 impl Serialize for Binary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let num = OUTGOING.with(|slot| {

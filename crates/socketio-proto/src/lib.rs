@@ -31,6 +31,7 @@ mod json;
 pub mod msgpack;
 mod packet;
 mod parser;
+mod value;
 
 pub use binary::Binary;
 pub use decoder::{DEFAULT_MAX_ATTACHMENTS, Decoder};
@@ -39,6 +40,7 @@ pub use error::Error;
 pub use json::RESERVED_EVENTS;
 pub use packet::{Packet, PacketType, ROOT_NAMESPACE};
 pub use parser::Parser;
+pub use value::Value;
 
 #[cfg(test)]
 mod tests;

@@ -91,7 +91,13 @@ pub fn encode(packet: &Packet) -> Bytes {
 /// MessagePack to JSON, binary to placeholders.
 fn to_json(value: Value, attachments: &mut Vec<Vec<u8>>) -> Json {
     match value {
-        Value::Nil | Value::Ext(..) => Json::Null,
+        Value::Nil => Json::Null,
+        // notepack writes an ArrayBuffer as ext type 0: binary data like a Buffer's `bin`.
+        Value::Ext(0, data) => {
+            attachments.push(data);
+            serde_json::json!({ "_placeholder": true, "num": attachments.len() - 1 })
+        }
+        Value::Ext(..) => Json::Null,
         Value::Boolean(b) => Json::Bool(b),
         Value::Integer(n) => n
             .as_u64()

@@ -86,6 +86,21 @@ impl<T> AckFuture<T> {
     }
 }
 
+impl<T> AckFuture<T> {
+    /// The answer as raw arguments, whatever their shape (binary included).
+    pub async fn raw(self) -> Result<RawArgs, AckError> {
+        let answer = match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.receiver)
+                .await
+                .map_err(|_| AckError::Timeout)?,
+            None => self.receiver.await,
+        };
+        let answer = answer.map_err(|_| AckError::Disconnected)?;
+        let json = args::raw_args(&answer.data, 0).unwrap_or_default();
+        Ok(RawArgs::new(json, answer.attachments))
+    }
+}
+
 impl<T: DeserializeOwned + Send + 'static> IntoFuture for AckFuture<T> {
     type Output = Result<T, AckError>;
     type IntoFuture = BoxFuture<'static, Result<T, AckError>>;

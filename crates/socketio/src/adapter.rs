@@ -54,6 +54,8 @@ pub struct RemoteSocket {
     pub ns: String,
     /// Its rooms.
     pub rooms: Vec<Room>,
+    /// Its application data (`Socket::set_data`), as JSON.
+    pub data: serde_json::Value,
     /// The node it is on (`None`: this one).
     pub node: Option<String>,
 }

@@ -142,6 +142,32 @@ impl EngineHandler {
     }
 }
 
+/// Unregisters a socket that left its namespace from its connection.
+pub(crate) fn forget(conn: &duplex_engineio::Socket, socket: &Arc<Socket>) {
+    if let Some(client) = conn.data::<Client>() {
+        let mut sockets = lock(&client.sockets);
+        if sockets
+            .get(socket.ns())
+            .is_some_and(|s| Arc::ptr_eq(s, socket))
+        {
+            sockets.remove(socket.ns());
+        }
+    }
+}
+
+/// Every socket of a connection leaves its namespace (`server namespace disconnect`), then the
+/// connection closes: socket.io's `socket.disconnect(true)`.
+pub(crate) fn disconnect_all(conn: &duplex_engineio::Socket) {
+    let sockets: Vec<Arc<Socket>> = match conn.data::<Client>() {
+        Some(client) => lock(&client.sockets).drain().map(|(_, s)| s).collect(),
+        None => Vec::new(),
+    };
+    for socket in sockets {
+        socket.disconnect();
+    }
+    conn.close();
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

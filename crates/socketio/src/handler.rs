@@ -53,7 +53,9 @@ impl EventContext {
     /// The arguments as they arrived (raw JSON and attachments), to send on unchanged.
     pub fn raw_args(&self) -> RawArgs {
         RawArgs {
-            json: args::raw_args(&self.data, 1).unwrap_or("").to_owned(),
+            json: args::raw_args(&self.data, 1)
+                .unwrap_or_default()
+                .into_owned(),
             attachments: self.attachments.clone(),
         }
     }
@@ -70,6 +72,46 @@ impl EventContext {
 pub struct RawArgs {
     pub(crate) json: String,
     pub(crate) attachments: Vec<Bytes>,
+}
+
+impl RawArgs {
+    /// Arguments from their raw JSON, comma-separated (`1,"two"`), and the attachments their
+    /// placeholders refer to.
+    pub fn new(json: impl Into<String>, attachments: Vec<Bytes>) -> RawArgs {
+        RawArgs {
+            json: json.into(),
+            attachments,
+        }
+    }
+
+    /// One argument given as raw JSON.
+    pub fn from_json(json: &str) -> RawArgs {
+        RawArgs::new(json, Vec::new())
+    }
+
+    /// The values as arguments, one each ([`Value::Binary`](crate::Value) as attachments).
+    pub fn from_values(values: &[crate::Value]) -> Result<RawArgs, serde_json::Error> {
+        let (data, attachments) = args::encode_ack(&args::Spread(values))?;
+        Ok(RawArgs::new(
+            args::raw_args(&data, 0).unwrap_or_default(),
+            attachments,
+        ))
+    }
+
+    /// The arguments as values, one each.
+    pub fn values(&self) -> Result<Vec<crate::Value>, serde_json::Error> {
+        args::decode_each(&format!("[{}]", self.json), 0, &self.attachments)
+    }
+
+    /// The raw JSON of the arguments, comma-separated.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The attachments.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
 }
 
 impl FromEvent for RawArgs {

@@ -43,12 +43,14 @@ impl IoInner {
             .map(|(_, handlers)| handlers.clone())?;
         let mut namespaces = write(&self.namespaces);
         let ns = namespaces.entry(name.to_owned()).or_insert_with(|| {
-            Arc::new(Namespace::new(
+            let child = Arc::new(Namespace::new(
                 name.to_owned(),
-                handlers,
+                handlers.clone(),
                 &self.config,
                 self.adapter.clone(),
-            ))
+            ));
+            write(&handlers.children).push(child.clone());
+            child
         });
         Some(ns.clone())
     }
@@ -217,9 +219,13 @@ impl NamespaceRef {
         self
     }
 
-    /// Broadcast operators over this namespace (static namespaces only).
-    pub fn operators(&self) -> Option<BroadcastOperators> {
-        self.ns.clone().map(BroadcastOperators::new)
+    /// Broadcast operators over this namespace, or for a dynamic one over every namespace
+    /// created from it so far (socket.io's parent namespace).
+    pub fn operators(&self) -> BroadcastOperators {
+        match &self.ns {
+            Some(ns) => BroadcastOperators::new(ns.clone()),
+            None => BroadcastOperators::over(read(&self.handlers.children).clone()),
+        }
     }
 }
 
@@ -238,6 +244,7 @@ impl SocketIo {
         let handlers = Arc::new(NamespaceHandlers {
             connect: Arc::new(move |s| Box::pin(handler(s))),
             middlewares: RwLock::default(),
+            children: RwLock::default(),
         });
         let name = path.into();
         let ns = Arc::new(Namespace::new(
@@ -264,6 +271,7 @@ impl SocketIo {
         let handlers = Arc::new(NamespaceHandlers {
             connect: Arc::new(move |s| Box::pin(handler(s))),
             middlewares: RwLock::default(),
+            children: RwLock::default(),
         });
         write(&self.inner.dynamic).push((Arc::new(matches), handlers.clone()));
         NamespaceRef { handlers, ns: None }
@@ -285,6 +293,7 @@ impl SocketIo {
                 Arc::new(NamespaceHandlers {
                     connect: Arc::new(|_| Box::pin(async {})),
                     middlewares: RwLock::default(),
+                    children: RwLock::default(),
                 }),
                 &self.inner.config,
                 self.inner.adapter.clone(),

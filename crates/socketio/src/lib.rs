@@ -22,7 +22,7 @@ pub use adapter::{Adapter, AdapterError, BroadcastOptions, LocalAdapter, RemoteS
 pub use client::EngineHandler;
 pub use config::SocketIoConfig;
 pub use duplex_engineio::{Cors, Sid, Transport};
-pub use duplex_socketio_proto::Binary;
+pub use duplex_socketio_proto::{Binary, Value};
 pub use error::{AckError, ConnectError, SendError};
 pub use extensions::Extensions;
 pub use handler::{

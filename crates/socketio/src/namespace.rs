@@ -25,6 +25,8 @@ pub(crate) type Middleware =
 pub(crate) struct NamespaceHandlers {
     pub(crate) connect: ConnectHandler,
     pub(crate) middlewares: RwLock<Vec<Middleware>>,
+    /// The namespaces created from a dynamic one (empty for a static namespace).
+    pub(crate) children: RwLock<Vec<Arc<Namespace>>>,
 }
 
 pub(crate) struct Namespace {
@@ -102,6 +104,11 @@ impl Namespace {
             .into_iter()
             .map(duplex_engineio::PreparedMessage::new)
             .collect()
+    }
+
+    /// Every namespace created from the same dynamic namespace (none for a static one).
+    pub(crate) fn siblings(&self) -> Vec<Arc<Namespace>> {
+        read(&self.handlers.children).clone()
     }
 
     pub(crate) fn name(&self) -> &str {

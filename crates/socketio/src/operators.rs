@@ -21,7 +21,8 @@ use crate::socket::Socket;
 /// A broadcast being described: which rooms, which exceptions, which flags.
 #[derive(Clone)]
 pub struct BroadcastOperators {
-    ns: Arc<Namespace>,
+    /// One namespace, or every child of a dynamic namespace (its parent).
+    targets: Vec<Arc<Namespace>>,
     opts: BroadcastOptions,
     local: bool,
     timeout: Option<Duration>,
@@ -29,9 +30,14 @@ pub struct BroadcastOperators {
 
 impl BroadcastOperators {
     pub(crate) fn new(ns: Arc<Namespace>) -> Self {
-        let timeout = ns.ack_timeout();
+        BroadcastOperators::over(vec![ns])
+    }
+
+    /// Operators over several namespaces: the children of a dynamic namespace.
+    pub(crate) fn over(targets: Vec<Arc<Namespace>>) -> Self {
+        let timeout = targets.first().and_then(|ns| ns.ack_timeout());
         BroadcastOperators {
-            ns,
+            targets,
             opts: BroadcastOptions::default(),
             local: false,
             timeout,
@@ -80,8 +86,10 @@ impl BroadcastOperators {
 
     /// The selected sockets of this node.
     pub fn sockets(&self) -> Vec<Arc<Socket>> {
-        self.ns
-            .select(&self.opts.rooms, &self.opts.except, &self.opts.skip)
+        self.targets
+            .iter()
+            .flat_map(|ns| ns.select(&self.opts.rooms, &self.opts.except, &self.opts.skip))
+            .collect()
     }
 
     /// Sends `event` to every selected socket: locally the packet is encoded once and the same
@@ -89,36 +97,40 @@ impl BroadcastOperators {
     /// takes it to the other nodes.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
         let (data, attachments) = args::encode_event(event, args)?;
-        let packet = Packet::event(self.ns.name(), data).with_attachments(attachments);
-        self.deliver(packet);
+        for ns in &self.targets {
+            let packet =
+                Packet::event(ns.name(), data.clone()).with_attachments(attachments.clone());
+            self.deliver(ns, packet);
+        }
         Ok(())
     }
 
     /// Sends `event` with arguments received earlier, unchanged, to every selected socket.
     pub fn emit_raw(&self, event: &str, args: &RawArgs) -> Result<(), SendError> {
         let data = args::with_raw_args(Some(event), &args.json);
-        let packet = Packet::event(self.ns.name(), data).with_attachments(args.attachments.clone());
-        self.deliver(packet);
+        for ns in &self.targets {
+            let packet =
+                Packet::event(ns.name(), data.clone()).with_attachments(args.attachments.clone());
+            self.deliver(ns, packet);
+        }
         Ok(())
     }
 
-    fn deliver(&self, mut packet: Packet) {
-        self.ns.record(&mut packet, &self.opts);
-        let prepared: Vec<PreparedMessage> = self.ns.prepare(&packet);
-        for socket in self.sockets() {
+    fn deliver(&self, ns: &Namespace, mut packet: Packet) {
+        ns.record(&mut packet, &self.opts);
+        let prepared: Vec<PreparedMessage> = ns.prepare(&packet);
+        for socket in ns.select(&self.opts.rooms, &self.opts.except, &self.opts.skip) {
             if self.opts.volatile && !socket.conn.is_writable() {
                 continue;
             }
+            socket.notify_outgoing(&packet);
             if let Err(e) = socket.send_prepared(&prepared) {
                 tracing::debug!(sid = %socket.id(), error = %e, "broadcast not queued");
             }
         }
         if !self.local {
-            let remote = self
-                .ns
-                .adapter
-                .broadcast(self.ns.name(), &packet, &self.opts);
-            let limit = self.ns.adapter_timeout;
+            let remote = ns.adapter.broadcast(ns.name(), &packet, &self.opts);
+            let limit = ns.adapter_timeout;
             run(async move {
                 if let Err(e) = bounded(limit, remote).await {
                     tracing::warn!(error = %e, "broadcast to the other nodes failed");
@@ -162,6 +174,39 @@ impl BroadcastOperators {
         answers
     }
 
+    /// Like [`emit_with_ack`](BroadcastOperators::emit_with_ack) with raw arguments, answers
+    /// kept raw. The packets are queued now; the returned future collects the answers.
+    pub fn emit_raw_with_ack(
+        &self,
+        event: &str,
+        args: &RawArgs,
+    ) -> impl std::future::Future<Output = Vec<(Sid, Result<RawArgs, AckError>)>> + Send + 'static
+    {
+        let mut pending: Vec<(Sid, Result<AckFuture<()>, SendError>)> = Vec::new();
+        for socket in self.sockets() {
+            if self.opts.volatile && !socket.conn.is_writable() {
+                continue;
+            }
+            pending.push((socket.id(), socket.emit_raw_with_ack(event, args)));
+        }
+        let deadline = self.timeout.map(|t| tokio::time::Instant::now() + t);
+        async move {
+            let mut answers = Vec::with_capacity(pending.len());
+            for (sid, ack) in pending {
+                let answer = match (ack, deadline) {
+                    (Ok(ack), Some(deadline)) => {
+                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                        ack.timeout(left).raw().await
+                    }
+                    (Ok(ack), None) => ack.raw().await,
+                    (Err(e), _) => Err(AckError::Send(e)),
+                };
+                answers.push((sid, answer));
+            }
+            answers
+        }
+    }
+
     /// The selected sockets, on every node (`fetchSockets`).
     pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
         let mut found: Vec<RemoteSocket> = self
@@ -169,14 +214,17 @@ impl BroadcastOperators {
             .into_iter()
             .map(|socket| RemoteSocket {
                 id: socket.id(),
-                ns: self.ns.name().to_owned(),
+                ns: socket.ns().to_owned(),
                 rooms: socket.rooms(),
+                data: socket.data_raw(),
                 node: None,
             })
             .collect();
         if !self.local {
-            let remote = self.ns.adapter.fetch_sockets(self.ns.name(), &self.opts);
-            found.extend(bounded(self.ns.adapter_timeout, remote).await?);
+            for ns in &self.targets {
+                let remote = ns.adapter.fetch_sockets(ns.name(), &self.opts);
+                found.extend(bounded(ns.adapter_timeout, remote).await?);
+            }
         }
         Ok(found)
     }
@@ -190,11 +238,11 @@ impl BroadcastOperators {
         if self.local {
             return Ok(());
         }
-        let remote = self
-            .ns
-            .adapter
-            .add_sockets(self.ns.name(), &self.opts, &rooms);
-        bounded(self.ns.adapter_timeout, remote).await
+        for ns in &self.targets {
+            let remote = ns.adapter.add_sockets(ns.name(), &self.opts, &rooms);
+            bounded(ns.adapter_timeout, remote).await?;
+        }
+        Ok(())
     }
 
     /// Makes the selected sockets leave `rooms`, on every node (`socketsLeave`).
@@ -206,11 +254,11 @@ impl BroadcastOperators {
         if self.local {
             return Ok(());
         }
-        let remote = self
-            .ns
-            .adapter
-            .del_sockets(self.ns.name(), &self.opts, &rooms);
-        bounded(self.ns.adapter_timeout, remote).await
+        for ns in &self.targets {
+            let remote = ns.adapter.del_sockets(ns.name(), &self.opts, &rooms);
+            bounded(ns.adapter_timeout, remote).await?;
+        }
+        Ok(())
     }
 
     /// Disconnects the selected sockets, on every node (`disconnectSockets`): from the
@@ -226,23 +274,32 @@ impl BroadcastOperators {
         if self.local {
             return Ok(());
         }
-        let remote = self
-            .ns
-            .adapter
-            .disconnect_sockets(self.ns.name(), &self.opts, close);
-        bounded(self.ns.adapter_timeout, remote).await
+        for ns in &self.targets {
+            let remote = ns.adapter.disconnect_sockets(ns.name(), &self.opts, close);
+            bounded(ns.adapter_timeout, remote).await?;
+        }
+        Ok(())
     }
 
-    /// The rooms of this node's namespace that have members.
+    /// Whether packets may be compressed (per-message deflate, when negotiated). Accepted for
+    /// compatibility: frames are compressed per connection as negotiated.
+    pub fn compress(self, _compress: bool) -> Self {
+        self
+    }
+
+    /// The rooms of this node's namespaces that have members.
     pub fn rooms(&self) -> Vec<Room> {
-        self.ns.all_rooms()
+        self.targets.iter().flat_map(|ns| ns.all_rooms()).collect()
     }
 }
 
 impl std::fmt::Debug for BroadcastOperators {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BroadcastOperators")
-            .field("ns", &self.ns.name())
+            .field(
+                "ns",
+                &self.targets.iter().map(|ns| ns.name()).collect::<Vec<_>>(),
+            )
             .field("opts", &self.opts)
             .field("local", &self.local)
             .finish()

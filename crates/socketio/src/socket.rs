@@ -28,6 +28,7 @@ use crate::rooms::{IntoRooms, Room};
 type DisconnectHandler =
     Box<dyn FnOnce(Arc<Socket>, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
 type EventMiddleware = Arc<dyn Fn(&EventContext) -> Result<(), String> + Send + Sync>;
+type OutgoingHandler = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// What the client sent when it joined the namespace.
 #[derive(Debug)]
@@ -68,6 +69,7 @@ pub struct Socket {
     handlers: RwLock<HashMap<String, BoxedEventHandler>>,
     any_handlers: RwLock<Vec<BoxedEventHandler>>,
     middlewares: RwLock<Vec<EventMiddleware>>,
+    outgoing: RwLock<Vec<OutgoingHandler>>,
     disconnecting: Mutex<Vec<DisconnectHandler>>,
     disconnect: Mutex<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
@@ -78,6 +80,7 @@ pub struct Socket {
     recovered: bool,
     /// A recovered socket's rooms and missed events, until it is connected again.
     missed: Mutex<(Vec<Room>, Vec<MissedEvent>)>,
+    data: Mutex<serde_json::Value>,
     /// Typed per-socket state.
     pub extensions: Extensions,
 }
@@ -120,11 +123,13 @@ impl Socket {
             handlers: RwLock::default(),
             any_handlers: RwLock::default(),
             middlewares: RwLock::default(),
+            outgoing: RwLock::default(),
             disconnecting: Mutex::default(),
             disconnect: Mutex::default(),
             acks: Mutex::default(),
             next_ack: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            data: Mutex::new(serde_json::Value::Object(serde_json::Map::new())),
             extensions: Extensions::default(),
         }
     }
@@ -186,6 +191,28 @@ impl Socket {
         write(&self.any_handlers).push(boxed_event_handler(handler));
     }
 
+    /// Sees every event sent to this socket — its own emits and the broadcasts that reach
+    /// it, not acks (`socket.onAnyOutgoing`): the event name and the raw JSON data.
+    pub fn on_any_outgoing<F>(&self, handler: F)
+    where
+        F: Fn(&str, &str) + Send + Sync + 'static,
+    {
+        write(&self.outgoing).push(Arc::new(handler));
+    }
+
+    /// Calls the outgoing catch-all handlers for an event packet about to be sent.
+    pub(crate) fn notify_outgoing(&self, packet: &Packet) {
+        let handlers = read(&self.outgoing);
+        if handlers.is_empty() {
+            return;
+        }
+        let Some(data) = &packet.data else { return };
+        let name = event_name(data);
+        for handler in handlers.iter() {
+            handler(&name, data);
+        }
+    }
+
     /// Checks every incoming event before any handler (`socket.use`): an error drops the
     /// event (and is logged).
     pub fn use_middleware<F>(&self, middleware: F)
@@ -230,6 +257,7 @@ impl Socket {
             };
             self.ns.record(&mut packet, &opts);
         }
+        self.notify_outgoing(&packet);
         self.send_packet(&packet)
     }
 
@@ -246,18 +274,37 @@ impl Socket {
         )
     }
 
+    /// Sends `event` with raw arguments and returns the client's acknowledgement.
+    pub fn emit_raw_with_ack<T>(
+        &self,
+        event: &str,
+        args: &RawArgs,
+    ) -> Result<AckFuture<T>, SendError> {
+        let data = args::with_raw_args(Some(event), &args.json);
+        self.send_with_ack(data, args.attachments.clone())
+    }
+
     /// Sends `event` and returns the client's acknowledgement, deserialized into `T`.
     pub fn emit_with_ack<T, A>(&self, event: &str, args: &A) -> Result<AckFuture<T>, SendError>
     where
         A: Serialize + ?Sized,
     {
         let (data, attachments) = args::encode_event(event, args)?;
+        self.send_with_ack(data, attachments)
+    }
+
+    fn send_with_ack<T>(
+        &self,
+        data: Utf8Bytes,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<AckFuture<T>, SendError> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
         lock(&self.acks).insert(id, sender);
         let packet = Packet::event(self.ns(), data)
             .with_id(id)
             .with_attachments(attachments);
+        self.notify_outgoing(&packet);
         if let Err(e) = self.send_packet(&packet) {
             lock(&self.acks).remove(&id);
             return Err(e);
@@ -295,6 +342,38 @@ impl Socket {
         self.broadcast().except(rooms)
     }
 
+    /// Broadcast over this socket's namespace (this socket included).
+    pub fn namespace(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone())
+    }
+
+    /// Broadcast over every namespace created from the same dynamic namespace (socket.io's
+    /// `socket.nsp.parent`); just this namespace for a static one.
+    pub fn parent_namespace(&self) -> BroadcastOperators {
+        let siblings = self.ns.siblings();
+        if siblings.is_empty() {
+            self.namespace()
+        } else {
+            BroadcastOperators::over(siblings)
+        }
+    }
+
+    /// Sets the socket's application data (`socket.data`): JSON, so that other nodes can see
+    /// it through `fetch_sockets`.
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
+        *lock(&self.data) = serde_json::to_value(data)?;
+        Ok(())
+    }
+
+    /// The socket's application data, deserialized.
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(lock(&self.data).clone())
+    }
+
+    pub(crate) fn data_raw(&self) -> serde_json::Value {
+        lock(&self.data).clone()
+    }
+
     /// Broadcast to every socket of the namespace but this one.
     pub fn broadcast(&self) -> BroadcastOperators {
         BroadcastOperators::new(self.ns.clone()).except_socket(self.id)
@@ -314,9 +393,10 @@ impl Socket {
         self.close(DisconnectReason::ServerNamespaceDisconnect);
     }
 
-    /// Closes the whole connection (every namespace of this client).
+    /// Disconnects every socket of this client (each with `server namespace disconnect`) and
+    /// closes the connection: `socket.disconnect(true)`.
     pub fn close_connection(&self) {
-        self.conn.close();
+        crate::client::disconnect_all(&self.conn);
     }
 
     /// Encodes and queues `packet` and its attachments back to back.
@@ -359,15 +439,16 @@ impl Socket {
             attachments: packet.attachments,
             ack_id: packet.id,
         };
+        // As socket.io: the catch-all sees every event, the middlewares then decide.
+        let any: Vec<BoxedEventHandler> = read(&self.any_handlers).clone();
+        for handler in any {
+            handler(ctx.clone());
+        }
         for middleware in read(&self.middlewares).iter() {
             if let Err(e) = middleware(&ctx) {
                 tracing::debug!(sid = %self.id, event = %ctx.event, error = %e, "event refused by middleware");
                 return;
             }
-        }
-        let any: Vec<BoxedEventHandler> = read(&self.any_handlers).clone();
-        for handler in any {
-            handler(ctx.clone());
         }
         let handler = read(&self.handlers).get(&ctx.event).cloned();
         if let Some(handler) = handler {
@@ -392,6 +473,7 @@ impl Socket {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
         }
+        crate::client::forget(&self.conn, self);
         if let Some(pid) = &self.pid {
             // socket.io keeps the state of these (the client may come back), not of a
             // namespace disconnect either side asked for.
