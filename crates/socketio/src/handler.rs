@@ -52,11 +52,23 @@ impl EventContext {
 
     /// The arguments as they arrived (raw JSON and attachments), to send on unchanged.
     pub fn raw_args(&self) -> RawArgs {
-        RawArgs {
+        let raw = RawArgs {
             json: args::raw_args(&self.data, 1)
                 .unwrap_or_default()
                 .into_owned(),
             attachments: self.attachments.clone(),
+        };
+        if raw.attachments.len() < 2 {
+            return raw;
+        }
+        // Placeholders numbered out of order (a client may write them so) are renumbered in
+        // the order they appear, as socket.io re-encodes them, by a round trip through values.
+        match raw
+            .values()
+            .and_then(|values| RawArgs::from_values(&values))
+        {
+            Ok(renumbered) => renumbered,
+            Err(_) => raw,
         }
     }
 

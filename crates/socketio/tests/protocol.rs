@@ -238,6 +238,21 @@ async fn binary_attachments_and_rooms() {
         r#"451-["echo-back",{"data":{"_placeholder":true,"num":0}}]"#
     );
     assert_eq!(recv(&mut a).await, "<binary b\"\\x01\\x02\\x03\">");
+    // Placeholders out of order come back renumbered in order of appearance, attachments
+    // reordered with them (as socket.io re-encodes).
+    send(
+        &mut a,
+        r#"452-["echo-raw",{"a":{"_placeholder":true,"num":1}},[{"_placeholder":true,"num":0}]]"#,
+    )
+    .await;
+    a.send(Message::binary(vec![0xaa])).await.unwrap();
+    a.send(Message::binary(vec![0xbb, 0xcc])).await.unwrap();
+    assert_eq!(
+        recv(&mut a).await,
+        r#"452-["echo-back",{"a":{"_placeholder":true,"num":0}},[{"_placeholder":true,"num":1}]]"#
+    );
+    assert_eq!(recv(&mut a).await, "<binary b\"\\xbb\\xcc\">");
+    assert_eq!(recv(&mut a).await, "<binary b\"\\xaa\">");
     // Typed: one Binary in, two out (placeholders numbered in order).
     send(&mut a, r#"451-["bin",{"_placeholder":true,"num":0}]"#).await;
     a.send(Message::binary(vec![9])).await.unwrap();
