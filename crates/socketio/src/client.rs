@@ -72,8 +72,9 @@ impl Handler for EngineHandler {
             PacketType::Connect => self.connect(conn, client, packet),
             PacketType::Disconnect => {
                 let socket = lock(&client.sockets).remove(packet.nsp.as_str());
-                if let Some(socket) = socket {
-                    socket.close(DisconnectReason::ClientNamespaceDisconnect);
+                match socket {
+                    Some(socket) => socket.close(DisconnectReason::ClientNamespaceDisconnect),
+                    None => conn.close(),
                 }
             }
             PacketType::Event | PacketType::Ack => {
@@ -81,8 +82,10 @@ impl Handler for EngineHandler {
                 match (socket, packet.kind) {
                     (Some(socket), PacketType::Event) => socket.on_event(packet),
                     (Some(socket), _) => socket.on_ack(packet),
+                    // As socket.io: a packet for a namespace not joined closes the connection.
                     (None, _) => {
                         tracing::debug!(sid = %conn.id(), nsp = %packet.nsp, "packet for a namespace not joined");
+                        conn.close();
                     }
                 }
             }
@@ -122,7 +125,10 @@ impl EngineHandler {
             return;
         };
         if lock(&client.sockets).contains_key(name) {
+            // A second CONNECT for a joined namespace: an invalid state, which socket.io
+            // answers by closing the connection (reason `forced close`).
             tracing::debug!(sid = %conn.id(), nsp = %name, "already connected to this namespace");
+            conn.close();
             return;
         }
         let restored = ns.restore(packet.data.as_deref());
