@@ -345,8 +345,14 @@ export const scenarios = {
     const B = t.client('B');
     await t.connectAll(A, B);
     const n = 50;
-    await A.ack('volatile-burst', n);
-    const got = (await A.barrier()).filter((e) => e.event === 'volatile').map((e) => e.args[0]);
+    // Over polling a burst is dropped whole when no GET happens to be pending as it starts
+    // (in both servers), so a burst that delivered nothing is tried again a few times.
+    let got = [];
+    for (let attempt = 0; attempt < 10 && got.length === 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
+      await A.ack('volatile-burst', n);
+      got = (await A.barrier()).filter((e) => e.event === 'volatile').map((e) => e.args[0]);
+    }
     const inOrder = got.every((v, i) => Number.isInteger(v) && v >= 0 && v < n && (i === 0 || v > got[i - 1]));
     t.expect('volatile-burst-ordered-subset', inOrder, true);
     t.check('volatile-burst-delivered-some', got.length > 0, got);
