@@ -4,6 +4,9 @@ mod eio_client;
 mod eio_echo;
 mod eio_handshake;
 mod eio_idle;
+mod sio_client;
+mod sio_echo;
+mod sio_fanout;
 mod ws_echo;
 mod ws_idle;
 
@@ -26,6 +29,15 @@ pub enum BenchCommand {
     /// released (signal, stdin closed, or `--hold`), so a script can read the
     /// server's memory per session.
     EioIdle(eio_idle::EioIdleArgs),
+    /// Socket.IO events with acks: C clients (WebSocket), K `echo` events in flight
+    /// each; every ack checked; acks/s.
+    SioEcho(sio_echo::SioEchoArgs),
+    /// Socket.IO broadcast fan-out: N clients in room `r`, one of them emitting;
+    /// every delivery checked (all, in order); deliveries/s and latency percentiles.
+    SioFanout(sio_fanout::SioFanoutArgs),
+    /// Idle Socket.IO sockets (WebSocket, one namespace joined): opens N, prints
+    /// `HOLDING <n>`, answers pings until released, as `eio-idle`.
+    SioIdle(eio_idle::SioIdleArgs),
 }
 
 /// Runs a load generator.
@@ -36,5 +48,8 @@ pub async fn run(command: BenchCommand) -> Result<(), Box<dyn std::error::Error>
         BenchCommand::EioHandshake(args) => eio_handshake::run(args).await,
         BenchCommand::EioEcho(args) => eio_echo::run(args).await,
         BenchCommand::EioIdle(args) => eio_idle::run(args).await,
+        BenchCommand::SioEcho(args) => sio_echo::run(args).await,
+        BenchCommand::SioFanout(args) => sio_fanout::run(args).await,
+        BenchCommand::SioIdle(args) => eio_idle::run_socketio(args).await,
     }
 }
