@@ -1,10 +1,12 @@
-//! Echo servers of the WebSocket libraries `duplex` is measured against, written as a
-//! typical user of each library would write them, plus a stand-in load generator used
+//! Servers of the WebSocket and Socket.IO libraries `duplex` is measured against, written
+//! as a typical user of each library would write them, plus a stand-in load generator used
 //! only to validate `benches/echo.py` until `duplex bench ws-echo` exists.
 //!
-//! Every server runs on a current-thread tokio runtime: the harness pins each server
-//! to one core, and a multi-thread runtime would only add work-stealing overhead
-//! there, so all peers (and ours) are compared on the same single-threaded footing.
+//! Every WebSocket echo server runs on a current-thread tokio runtime: the harness pins each
+//! server to one core, and a multi-thread runtime would only add work-stealing overhead
+//! there, so all peers (and ours) are compared on the same single-threaded footing. The
+//! Socket.IO peer (`socketioxide_bench`) is the exception: it keeps the `#[tokio::main]`
+//! multi-thread runtime socketioxide's docs show, as our Socket.IO bench server does.
 
 use std::net::SocketAddr;
 
