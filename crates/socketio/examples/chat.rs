@@ -91,17 +91,17 @@ async fn on_connect(socket: SocketRef) {
                 return refuse(ack, "set a nickname first");
             };
             // Each socket's id is a room of its own: joining someone's would read their mail.
-            let present = socket.namespace().to(room.clone()).sockets();
+            let present = socket.namespace().to(&room).sockets();
             if room.is_empty() || present.iter().any(|s| s.id().as_str() == room) {
                 return refuse(ack, "no such room");
             }
-            socket.join(room.clone());
+            socket.join(&room);
             let notice = Notice {
                 room: &room,
                 nickname: &nickname,
             };
-            let _ = socket.to(room.clone()).emit("user joined", &notice);
-            let members = socket.namespace().to(room.clone()).sockets().len();
+            let _ = socket.to(&room).emit("user joined", &notice);
+            let members = socket.namespace().to(&room).sockets().len();
             let _ = ack.send(&json!({ "ok": true, "room": room, "members": members }));
         },
     );
@@ -112,13 +112,13 @@ async fn on_connect(socket: SocketRef) {
             if !is_member(&socket, &room) || room == socket.id().as_str() {
                 return refuse(ack, "not in that room");
             }
-            socket.leave(room.clone());
+            socket.leave(&room);
             let nickname = nickname(&socket).unwrap_or_default();
             let notice = Notice {
                 room: &room,
                 nickname: &nickname,
             };
-            let _ = socket.to(room.clone()).emit("user left", &notice);
+            let _ = socket.to(&room).emit("user left", &notice);
             let _ = ack.send(&json!({ "ok": true, "room": room }));
         },
     );
@@ -136,7 +136,7 @@ async fn on_connect(socket: SocketRef) {
                 nickname: &nickname,
                 text: &message.text,
             };
-            let _ = socket.to(message.room.clone()).emit("message", &incoming);
+            let _ = socket.to(&message.room).emit("message", &incoming);
             let _ = ack.send(&json!({ "ok": true }));
         },
     );
@@ -152,7 +152,7 @@ async fn on_connect(socket: SocketRef) {
                 room: &room,
                 nickname: &nickname,
             };
-            let _ = socket.to(room.clone()).emit("user left", &notice);
+            let _ = socket.to(&room).emit("user left", &notice);
         }
     });
 }

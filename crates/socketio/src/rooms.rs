@@ -26,6 +26,13 @@ impl IntoRooms for String {
     }
 }
 
+/// A borrowed name (from an event's arguments, say) is copied: rooms outlive it.
+impl IntoRooms for &String {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![Cow::Owned(self.clone())]
+    }
+}
+
 impl IntoRooms for Room {
     fn into_rooms(self) -> Vec<Room> {
         vec![self]

@@ -87,7 +87,8 @@ impl SioSocket {
 
 /// Joins `namespace` on a fresh session: `40` (`40/ns,` elsewhere than `/`),
 /// answered by `40{"sid":..}`; a CONNECT_ERROR (`44`) or anything else fails with
-/// what came. Nothing else can come first: the server speaks once joined.
+/// what came. Pings are answered meanwhile (socketioxide pings right after the
+/// handshake).
 pub async fn join_namespace(socket: &mut EioSocket, namespace: &str) -> Result<(), BenchError> {
     let connect = if namespace == "/" {
         "40".to_owned()
@@ -95,10 +96,16 @@ pub async fn join_namespace(socket: &mut EioSocket, namespace: &str) -> Result<(
         format!("40{namespace},")
     };
     socket.send(Message::text(connect.clone())).await?;
-    let answer = recv_packet(socket).await?;
-    match answer.strip_prefix(connect.as_bytes()) {
-        Some(rest) if rest.starts_with(b"{") => Ok(()),
-        _ => Err(format!("joining {namespace}: expected `{connect}{{..}}`, got {}", show(&answer)).into()),
+    loop {
+        let answer = recv_packet(socket).await?;
+        if &answer[..] == b"2" {
+            socket.send(Message::text("3")).await?;
+            continue;
+        }
+        return match answer.strip_prefix(connect.as_bytes()) {
+            Some(rest) if rest.starts_with(b"{") => Ok(()),
+            _ => Err(format!("joining {namespace}: expected `{connect}{{..}}`, got {}", show(&answer)).into()),
+        };
     }
 }
 
