@@ -260,6 +260,39 @@ def report(results, table, args):
     return "\n".join(lines)
 
 
+def pick_servers(defaults, specs, selected):
+    """The server commands (defaults, then `NAME=CMD` overrides) and the names to run."""
+    servers = dict(defaults)
+    for spec in specs:
+        name, _, cmd = spec.partition("=")
+        servers[name] = cmd
+    return servers, [n for n in selected.split(",") if n in servers]
+
+
+def run_matrix(runs, wanted, names, measure, raw=None, after_scenario=None):
+    """Runs measure(scenario, server) for every run, scenario and server, servers
+    interleaved; returns {(scenario, server): [result, ...]}. A failed measurement
+    is reported and left out."""
+    results = {}
+    for run in range(runs):
+        for scenario in wanted:
+            for name in names:
+                try:
+                    r = measure(scenario, name)
+                except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+                    print(f"# {scenario} {name} run {run}: FAILED {e}", file=sys.stderr)
+                    continue
+                r.update(server=name, scenario=scenario, run=run)
+                print(f"# {scenario} {name} run {run}: {json.dumps(r)}", file=sys.stderr)
+                results.setdefault((scenario, name), []).append(r)
+                if raw:
+                    with open(raw, "a") as f:
+                        f.write(json.dumps(r) + "\n")
+            if after_scenario:
+                after_scenario(run, scenario, results)
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenarios", default="handshake-ws,handshake-upgrade,echo-ws,echo-polling,"
@@ -286,43 +319,30 @@ def main():
     ap.add_argument("--raw", help="append every run as a JSON line to this file")
     args = ap.parse_args()
 
-    servers = dict(SERVERS)
-    for spec in args.server:
-        name, _, cmd = spec.partition("=")
-        servers[name] = cmd
-    names = [n for n in args.servers.split(",") if n in servers]
+    servers, names = pick_servers(SERVERS, args.server, args.servers)
     table = scenarios(args)
     wanted = [s for s in args.scenarios.split(",") if s in table]
     if any(table[s][0] == "idle" for s in wanted):
         raise_open_files(args.sessions)
 
-    results = {}
-    for run in range(args.runs):
-        for scenario in wanted:
-            kind, _, argv, warmup = table[scenario]
-            for name in names:
-                try:
-                    if kind == "rate":
-                        r = measure_rate(servers[name], argv, warmup)
-                    else:
-                        r = measure_idle(servers[name], argv, args.sessions, args.settle)
-                except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
-                    print(f"# {scenario} {name} run {run}: FAILED {e}", file=sys.stderr)
-                    continue
-                r.update(server=name, scenario=scenario, run=run)
-                print(f"# {scenario} {name} run {run}: {json.dumps(r)}", file=sys.stderr)
-                results.setdefault((scenario, name), []).append(r)
-                if args.raw:
-                    with open(args.raw, "a") as f:
-                        f.write(json.dumps(r) + "\n")
-            if kind == "idle" and scenario == "idle-ws" and not args.no_ws_layer:
-                try:
-                    r = measure_idle(WS_LAYER, None, args.sessions, args.settle, ws_layer=True)
-                    r.update(server=OURS, scenario="ws-layer", run=run)
-                    print(f"# ws-layer run {run}: {json.dumps(r)}", file=sys.stderr)
-                    results.setdefault(("ws-layer", OURS), []).append(r)
-                except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
-                    print(f"# ws-layer run {run}: FAILED {e}", file=sys.stderr)
+    def measure(scenario, name):
+        kind, _, argv, warmup = table[scenario]
+        if kind == "rate":
+            return measure_rate(servers[name], argv, warmup)
+        return measure_idle(servers[name], argv, args.sessions, args.settle)
+
+    def ws_layer(run, scenario, results):
+        if scenario != "idle-ws" or args.no_ws_layer:
+            return
+        try:
+            r = measure_idle(WS_LAYER, None, args.sessions, args.settle, ws_layer=True)
+            r.update(server=OURS, scenario="ws-layer", run=run)
+            print(f"# ws-layer run {run}: {json.dumps(r)}", file=sys.stderr)
+            results.setdefault(("ws-layer", OURS), []).append(r)
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
+            print(f"# ws-layer run {run}: FAILED {e}", file=sys.stderr)
+
+    results = run_matrix(args.runs, wanted, names, measure, args.raw, after_scenario=ws_layer)
     text = report(results, table, args)
     print(text)
     if args.out:

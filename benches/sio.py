@@ -31,7 +31,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from echo import tree_cpu_seconds  # noqa: E402  (same CPU accounting as echo.py)
-from eio import DUPLEX, REL, Server, hold, load, median, raise_open_files  # noqa: E402
+from eio import (DUPLEX, REL, Server, hold, load, median, pick_servers,  # noqa: E402
+                 raise_open_files, run_matrix)  # noqa: E402
 
 SERVERS = {
     "duplex": f"{REL}/examples/bench_server --port 0",
@@ -183,35 +184,19 @@ def main():
     ap.add_argument("--raw", help="append every run as a JSON line to this file")
     args = ap.parse_args()
 
-    servers = dict(SERVERS)
-    for spec in args.server:
-        name, _, cmd = spec.partition("=")
-        servers[name] = cmd
-    names = [n for n in args.servers.split(",") if n in servers]
+    servers, names = pick_servers(SERVERS, args.server, args.servers)
     table = scenarios(args)
     wanted = [s for s in args.scenarios.split(",") if s in table]
     if "idle" in wanted:
         raise_open_files(args.sockets)
 
-    results = {}
-    for run in range(args.runs):
-        for scenario in wanted:
-            kind, _, argv, warmup = table[scenario]
-            for name in names:
-                try:
-                    if kind == "rate":
-                        r = measure_rate(servers[name], argv, warmup)
-                    else:
-                        r = measure_idle(servers[name], argv, args.sockets, args.settle)
-                except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
-                    print(f"# {scenario} {name} run {run}: FAILED {e}", file=sys.stderr)
-                    continue
-                r.update(server=name, scenario=scenario, run=run)
-                print(f"# {scenario} {name} run {run}: {json.dumps(r)}", file=sys.stderr)
-                results.setdefault((scenario, name), []).append(r)
-                if args.raw:
-                    with open(args.raw, "a") as f:
-                        f.write(json.dumps(r) + "\n")
+    def measure(scenario, name):
+        kind, _, argv, warmup = table[scenario]
+        if kind == "rate":
+            return measure_rate(servers[name], argv, warmup)
+        return measure_idle(servers[name], argv, args.sockets, args.settle)
+
+    results = run_matrix(args.runs, wanted, names, measure, args.raw)
     text = report(results, table, names, args)
     print(text)
     if args.out:

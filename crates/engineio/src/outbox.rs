@@ -53,6 +53,24 @@ impl Outbox {
         Ok(())
     }
 
+    /// Queues messages together (nothing else between them: a Socket.IO packet and its binary
+    /// attachments), or hands them all back when they do not all fit.
+    pub(crate) fn push_all(&self, batch: Vec<Message>) -> Result<(), Vec<Message>> {
+        {
+            let mut queue = self.lock();
+            if queue.len() + batch.len() > self.capacity {
+                return Err(batch);
+            }
+            queue.extend(
+                batch
+                    .into_iter()
+                    .map(|m| Outgoing::Packet(Packet::Message(m))),
+            );
+        }
+        self.wake();
+        Ok(())
+    }
+
     /// Queues prepared messages together (nothing else between them: a Socket.IO packet and
     /// its binary attachments), or none of them when they do not all fit.
     pub(crate) fn push_prepared_all(&self, batch: &[PreparedMessage]) -> bool {

@@ -107,6 +107,18 @@ impl Socket {
         self.outbox.push(message).map_err(SendError::Full)
     }
 
+    /// Queues several messages back to back (a Socket.IO packet and its binary attachments
+    /// must not be interleaved with other sends): all of them, or none when the queue cannot
+    /// take them all or the session is closed. For one session this is cheaper than
+    /// [`send_prepared_all`](Socket::send_prepared_all): the transport frames each message
+    /// straight into its write buffer.
+    pub fn send_all(&self, batch: Vec<Message>) -> Result<(), BatchError> {
+        if self.is_closed() {
+            return Err(BatchError::Closed);
+        }
+        self.outbox.push_all(batch).map_err(|_| BatchError::Full)
+    }
+
     /// Queues a message prepared once for many sessions (a broadcast): WebSocket sessions
     /// share its frame bytes. Fails like [`send`](Socket::send).
     pub fn send_prepared(&self, message: &PreparedMessage) -> Result<(), SendError> {

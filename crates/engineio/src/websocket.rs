@@ -157,6 +157,9 @@ where
 {
     let protocol = socket.protocol();
     let binary = socket.supports_binary();
+    // Made once: each wake-up would otherwise register a fresh waiter on the token.
+    let closed = socket.closed.cancelled();
+    tokio::pin!(closed);
     loop {
         let changed = socket.outbox.changed();
         tokio::pin!(changed);
@@ -194,7 +197,7 @@ where
                 tokio::select! {
                     biased;
                     written = write => written.is_ok(),
-                    _ = socket.closed.cancelled() => false,
+                    _ = closed.as_mut() => false,
                 }
             };
             if !written {
@@ -208,7 +211,7 @@ where
         }
         tokio::select! {
             biased;
-            _ = socket.closed.cancelled() => {}
+            _ = closed.as_mut() => {}
             message = ws.recv() => {
                 on_message(shared, socket, message);
                 // Handle what already arrived before writing, so the answers to a burst

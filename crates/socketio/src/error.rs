@@ -81,3 +81,12 @@ impl<E: std::fmt::Display> From<E> for ConnectError {
         ConnectError::new(error.to_string())
     }
 }
+
+impl From<duplex_engineio::BatchError> for SendError {
+    fn from(error: duplex_engineio::BatchError) -> SendError {
+        match error {
+            duplex_engineio::BatchError::Full => SendError::Full,
+            _ => SendError::Disconnected,
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod operators;
 mod reason;
 mod recovery;
 mod rooms;
+mod sid_hash;
 mod socket;
 
 pub use ack::{AckFuture, AckSender};

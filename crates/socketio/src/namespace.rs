@@ -1,7 +1,6 @@
 //! Namespaces: the sockets of one name (`/`, `/chat`), their rooms, the connection handler
 //! and the middlewares a client passes to join.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use crate::recovery::{MissedEvent, RecoveryLog, Session};
 use crate::error::ConnectError;
 use crate::handler::{BoxFuture, SocketRef};
 use crate::rooms::{Room, RoomIndex};
+use crate::sid_hash::SidMap;
 use crate::socket::Socket;
 
 pub(crate) type ConnectHandler = Arc<dyn Fn(SocketRef) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -32,7 +32,7 @@ pub(crate) struct NamespaceHandlers {
 pub(crate) struct Namespace {
     name: String,
     handlers: Arc<NamespaceHandlers>,
-    sockets: RwLock<HashMap<Sid, Arc<Socket>>>,
+    sockets: RwLock<SidMap<Arc<Socket>>>,
     rooms: RwLock<RoomIndex>,
     ack_timeout: Option<Duration>,
     parser: Parser,
@@ -97,10 +97,14 @@ impl Namespace {
         Some(Restored { session, missed })
     }
 
+    /// `packet` encoded for one of this namespace's clients: the packet, then its attachments.
+    pub(crate) fn encode(&self, packet: &Packet) -> Vec<duplex_engineio::Message> {
+        self.parser.encode(packet)
+    }
+
     /// `packet` encoded for this namespace's clients, once for all of them.
     pub(crate) fn prepare(&self, packet: &Packet) -> Vec<duplex_engineio::PreparedMessage> {
-        self.parser
-            .encode(packet)
+        self.encode(packet)
             .into_iter()
             .map(duplex_engineio::PreparedMessage::new)
             .collect()
@@ -131,7 +135,7 @@ impl Namespace {
         for middleware in middlewares {
             if let Err(refusal) = middleware(socket.clone()).await {
                 let packet = Packet::connect_error(&self.name, Utf8Bytes::from(refusal.to_json()));
-                let _ = socket.send_prepared(&self.prepare(&packet));
+                let _ = socket.conn.send_all(self.encode(&packet));
                 return false;
             }
         }
@@ -180,11 +184,15 @@ impl Namespace {
     /// The sockets in any of `rooms` (all when empty), in none of `except`, and not `skip`.
     pub(crate) fn select(&self, rooms: &[Room], except: &[Room], skip: &[Sid]) -> Vec<Arc<Socket>> {
         let sockets = read(&self.sockets);
-        let sids = read(&self.rooms).select(rooms, except, sockets.keys().copied());
-        sids.into_iter()
-            .filter(|sid| !skip.contains(sid))
-            .filter_map(|sid| sockets.get(&sid).cloned())
-            .collect()
+        let mut selected = Vec::with_capacity(if rooms.is_empty() { sockets.len() } else { 0 });
+        read(&self.rooms).select(rooms, except, sockets.keys().copied(), |sid| {
+            if !skip.contains(&sid) {
+                if let Some(socket) = sockets.get(&sid) {
+                    selected.push(socket.clone());
+                }
+            }
+        });
+        selected
     }
 }
 

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use crate::sid_hash::{SidMap, SidSet};
+
 use duplex_engineio::Sid;
 
 /// A room name.
@@ -33,6 +35,12 @@ impl IntoRooms for &String {
     }
 }
 
+impl IntoRooms for &Room {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.clone()]
+    }
+}
+
 impl IntoRooms for Room {
     fn into_rooms(self) -> Vec<Room> {
         vec![self]
@@ -60,8 +68,8 @@ impl<T: IntoRooms, const N: usize> IntoRooms for [T; N] {
 /// Rooms to sockets and back.
 #[derive(Debug, Default)]
 pub(crate) struct RoomIndex {
-    members: HashMap<Room, HashSet<Sid>>,
-    rooms_of: HashMap<Sid, HashSet<Room>>,
+    members: HashMap<Room, SidSet>,
+    rooms_of: SidMap<HashSet<Room>>,
 }
 
 impl RoomIndex {
@@ -116,31 +124,46 @@ impl RoomIndex {
     }
 
     /// The sockets in any of `rooms`, none of `except`; every socket when `rooms` is empty
-    /// (`all` lists them).
+    /// (`all` lists them), each once, passed to `visit`.
     pub(crate) fn select(
         &self,
         rooms: &[Room],
         except: &[Room],
         all: impl Iterator<Item = Sid>,
-    ) -> Vec<Sid> {
-        let excluded: HashSet<Sid> = except
+        mut visit: impl FnMut(Sid),
+    ) {
+        let excluded: SidSet = except
             .iter()
             .filter_map(|room| self.members.get(room))
             .flatten()
             .copied()
             .collect();
-        let keep = |sid: &Sid| !excluded.contains(sid);
-        if rooms.is_empty() {
-            return all.filter(keep).collect();
+        let keep = |sid: Sid| {
+            if !excluded.contains(&sid) {
+                visit(sid);
+            }
+        };
+        match rooms {
+            [] => all.for_each(keep),
+            // The common broadcast: one room's members are distinct already.
+            [room] => self
+                .members
+                .get(room)
+                .into_iter()
+                .flatten()
+                .copied()
+                .for_each(keep),
+            _ => {
+                let mut seen = SidSet::default();
+                rooms
+                    .iter()
+                    .filter_map(|room| self.members.get(room))
+                    .flatten()
+                    .copied()
+                    .filter(|sid| seen.insert(*sid))
+                    .for_each(keep);
+            }
         }
-        let mut seen = HashSet::new();
-        rooms
-            .iter()
-            .filter_map(|room| self.members.get(room))
-            .flatten()
-            .copied()
-            .filter(|sid| keep(sid) && seen.insert(*sid))
-            .collect()
     }
 
     /// Every room that has members.
@@ -160,20 +183,21 @@ mod tests {
         index.join(a, &"red".into_rooms());
         index.join(b, &["red", "blue"].into_rooms());
         index.join(c, &"blue".into_rooms());
-        let mut red = index.select(&"red".into_rooms(), &[], std::iter::empty());
+        let select = |rooms: &[Room], except: &[Room], all: &[Sid]| {
+            let mut found = Vec::new();
+            index.select(rooms, except, all.iter().copied(), |sid| found.push(sid));
+            found
+        };
+        let mut red = select(&"red".into_rooms(), &[], &[]);
         red.sort_by_key(|s| s.to_string());
         let mut want = vec![a, b];
         want.sort_by_key(|s| s.to_string());
         assert_eq!(red, want);
-        let both = index.select(&["red", "blue"].into_rooms(), &[], std::iter::empty());
+        let both = select(&["red", "blue"].into_rooms(), &[], &[]);
         assert_eq!(both.len(), 3);
-        let except = index.select(
-            &"red".into_rooms(),
-            &"blue".into_rooms(),
-            std::iter::empty(),
-        );
+        let except = select(&"red".into_rooms(), &"blue".into_rooms(), &[]);
         assert_eq!(except, vec![a]);
-        let all = index.select(&[], &"red".into_rooms(), [a, b, c].into_iter());
+        let all = select(&[], &"red".into_rooms(), &[a, b, c]);
         assert_eq!(all, vec![c]);
         index.leave_all(b);
         assert_eq!(index.rooms_of(b), Vec::<Room>::new());

@@ -404,16 +404,16 @@ impl Socket {
         if !self.connected() {
             return Err(SendError::Disconnected);
         }
-        let prepared: Vec<PreparedMessage> = self.ns.prepare(packet);
-        self.send_prepared(&prepared)
+        self.conn
+            .send_all(self.ns.encode(packet))
+            .map_err(SendError::from)
     }
 
     /// Queues a packet already encoded (a broadcast).
     pub(crate) fn send_prepared(&self, prepared: &[PreparedMessage]) -> Result<(), SendError> {
-        self.conn.send_prepared_all(prepared).map_err(|e| match e {
-            duplex_engineio::BatchError::Full => SendError::Full,
-            _ => SendError::Disconnected,
-        })
+        self.conn
+            .send_prepared_all(prepared)
+            .map_err(SendError::from)
     }
 
     pub(crate) fn send_ack<T: Serialize + ?Sized>(

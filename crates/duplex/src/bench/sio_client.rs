@@ -9,7 +9,9 @@ use bytes::Bytes;
 use duplex_ws::Message;
 use tokio::io::AsyncBufReadExt;
 
-use super::eio_client::{BenchError, EioSocket, Endpoint, open_websocket_session, recv_packet, show};
+use super::eio_client::{
+    BenchError, EioSocket, Endpoint, open_websocket_session, recv_packet, show,
+};
 
 /// A Socket.IO connection to one namespace over a WebSocket-only session.
 pub struct SioSocket {
@@ -40,7 +42,11 @@ impl SioSocket {
                     self.socket.feed(Message::text("3")).await?;
                     self.pings += 1;
                 }
-                _ => return Err(format!("expected a message or a ping, got {}", show(&packet)).into()),
+                _ => {
+                    return Err(
+                        format!("expected a message or a ping, got {}", show(&packet)).into(),
+                    );
+                }
             }
         }
     }
@@ -104,7 +110,11 @@ pub async fn join_namespace(socket: &mut EioSocket, namespace: &str) -> Result<(
         }
         return match answer.strip_prefix(connect.as_bytes()) {
             Some(rest) if rest.starts_with(b"{") => Ok(()),
-            _ => Err(format!("joining {namespace}: expected `{connect}{{..}}`, got {}", show(&answer)).into()),
+            _ => Err(format!(
+                "joining {namespace}: expected `{connect}{{..}}`, got {}",
+                show(&answer)
+            )
+            .into()),
         };
     }
 }

@@ -49,8 +49,12 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
     let acks = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let (endpoint, connected, go, acks) =
-            (endpoint.clone(), connected.clone(), go.clone(), acks.clone());
+        let (endpoint, connected, go, acks) = (
+            endpoint.clone(),
+            connected.clone(),
+            go.clone(),
+            acks.clone(),
+        );
         let (in_flight, size, duration) = (args.in_flight.max(1), args.size, args.duration);
         tasks.push(tokio::spawn(async move {
             let socket = SioSocket::connect(&endpoint, "/", size * 2 + 1024).await;
@@ -101,7 +105,10 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
 /// The `echo` event with ack id `id`, and the ack arguments it must come back with.
 fn event(id: u64, size: usize) -> (String, String) {
     let argument = serde_json::Value::String(payload(id, size)).to_string();
-    (format!("2{id}[\"echo\",{argument}]"), format!("[{argument}]"))
+    (
+        format!("2{id}[\"echo\",{argument}]"),
+        format!("[{argument}]"),
+    )
 }
 
 /// One client's load; returns the pings it answered.
@@ -123,13 +130,18 @@ async fn echo(
     socket.flush().await?;
     while !outstanding.is_empty() {
         let packet = socket.recv().await?;
-        let (id, args) = split_ack(&packet)
-            .ok_or_else(|| format!("expected an ack, got {}", show(&packet)))?;
+        let (id, args) =
+            split_ack(&packet).ok_or_else(|| format!("expected an ack, got {}", show(&packet)))?;
         let expected = outstanding
             .remove(&id)
             .ok_or_else(|| format!("ack {id} was not asked for (or came twice)"))?;
         if args != expected.as_bytes() {
-            return Err(format!("ack {id}: expected {}, got {}", show(expected.as_bytes()), show(args)).into());
+            return Err(format!(
+                "ack {id}: expected {}, got {}",
+                show(expected.as_bytes()),
+                show(args)
+            )
+            .into());
         }
         acks.fetch_add(1, Ordering::Relaxed);
         if Instant::now() < deadline {

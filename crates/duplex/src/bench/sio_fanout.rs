@@ -1,7 +1,9 @@
 //! `duplex bench sio-fanout`: broadcast fan-out. N clients (WebSocket) join room
 //! `r` (event `join`, acked); client 0 also emits `broadcast` with a sequence number
 //! and its send time, which the server emits as `msg` to the room. Every client
-//! checks it gets every broadcast, in order, and records emit-to-receipt latency.
+//! checks it gets every broadcast exactly once, counts those that overtook an
+//! earlier one (socket.io keeps a client's events in order; not every server
+//! does), and records emit-to-receipt latency.
 //!
 //! The emitter keeps at most `--window` broadcasts undelivered across the whole
 //! room (counting every client's receipts), so the server is kept busy without its
@@ -52,6 +54,8 @@ struct Room {
     /// The receipt count the emitter waits for; a receiver reaching it wakes it.
     wanted: AtomicU64,
     wake: Notify,
+    /// Receipts that came after a later broadcast's.
+    reordered: AtomicU64,
     /// The broadcasts sent, known once the emitter is done.
     total: watch::Sender<Option<u64>>,
     epoch: Instant,
@@ -99,6 +103,7 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
         delivered: AtomicU64::new(0),
         wanted: AtomicU64::new(0),
         wake: Notify::new(),
+        reordered: AtomicU64::new(0),
         total: watch::channel(None).0,
         epoch: Instant::now(),
     });
@@ -109,7 +114,9 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
     let mut receivers = Vec::with_capacity(clients);
     for socket in sockets {
         let room = room.clone();
-        receivers.push(tokio::spawn(async move { receive(socket, &room, None).await }));
+        receivers.push(tokio::spawn(
+            async move { receive(socket, &room, None).await },
+        ));
     }
     let plan = Emitting {
         clients: clients as u64,
@@ -139,6 +146,7 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
     latencies.sort_unstable();
     let broadcasts = room.total.borrow().unwrap_or(0);
     let delivered = room.delivered.load(Ordering::Relaxed);
+    let reordered = room.reordered.load(Ordering::Relaxed);
     let (p50, p99, max) = (
         quantile(&latencies, 0.5),
         quantile(&latencies, 0.99),
@@ -146,7 +154,7 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
     );
     if args.json {
         println!(
-            "{{\"url\":\"{}\",\"clients\":{clients},\"window\":{},\"size\":{},\"broadcasts\":{broadcasts},\"deliveries\":{delivered},\"seconds\":{seconds:.3},\"deliveries_per_sec\":{:.0},\"latency_us_p50\":{p50},\"latency_us_p99\":{p99},\"latency_us_max\":{max},\"errors\":{}}}",
+            "{{\"url\":\"{}\",\"clients\":{clients},\"window\":{},\"size\":{},\"broadcasts\":{broadcasts},\"deliveries\":{delivered},\"reordered\":{reordered},\"seconds\":{seconds:.3},\"deliveries_per_sec\":{:.0},\"latency_us_p50\":{p50},\"latency_us_p99\":{p99},\"latency_us_max\":{max},\"errors\":{}}}",
             args.url,
             args.window,
             args.size,
@@ -155,13 +163,15 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
         );
     } else {
         println!(
-            "{broadcasts} broadcasts to {clients} clients: {delivered} deliveries in {seconds:.2} s, {:.0}/s; latency p50 {p50} µs, p99 {p99} µs, max {max} µs; {} client errors",
+            "{broadcasts} broadcasts to {clients} clients: {delivered} deliveries ({reordered} out of order) in {seconds:.2} s, {:.0}/s; latency p50 {p50} µs, p99 {p99} µs, max {max} µs; {} client errors",
             delivered as f64 / seconds,
             failures.len()
         );
     }
     if delivered != broadcasts * clients as u64 && failures.is_empty() {
-        failures.push(format!("{delivered} deliveries of {broadcasts} broadcasts to {clients} clients"));
+        failures.push(format!(
+            "{delivered} deliveries of {broadcasts} broadcasts to {clients} clients"
+        ));
     }
     match failures.first() {
         None => Ok(()),
@@ -177,7 +187,7 @@ struct Emitting {
     deadline: Instant,
 }
 
-/// Receives the room's broadcasts in order until the emitter's total is reached;
+/// Receives the room's broadcasts, each once, until the emitter's total is reached;
 /// with `emitting`, also emits them. Returns the latencies seen, in µs.
 async fn receive(
     mut socket: SioSocket,
@@ -186,6 +196,7 @@ async fn receive(
 ) -> Result<Vec<u32>, BenchError> {
     let mut total = room.total.subscribe();
     let (mut received, mut sent) = (0u64, 0u64);
+    let (mut seen, mut highest) = (Vec::<bool>::new(), None);
     let mut latencies = Vec::new();
     loop {
         if let Some(plan) = &emitting {
@@ -196,7 +207,11 @@ async fn receive(
                 // Room for one more: the deliveries of all but `window` broadcasts are in.
                 let wanted = (sent + 1).saturating_sub(plan.window) * plan.clients;
                 if room.delivered.load(Ordering::Acquire) >= wanted {
-                    let packet = format!("2[\"broadcast\",\"{sent} {} {}\"]", room.micros(), plan.padding);
+                    let packet = format!(
+                        "2[\"broadcast\",\"{sent} {} {}\"]",
+                        room.micros(),
+                        plan.padding
+                    );
                     socket.feed(&packet).await?;
                     socket.flush().await?;
                     sent += 1;
@@ -207,6 +222,12 @@ async fn receive(
         }
         let done = *total.borrow_and_update();
         if done == Some(received) {
+            // Distinct and as many as sent: exactly 0..total unless one is out of range.
+            if seen.len() as u64 != received {
+                return Err(
+                    format!("broadcast {} of {received} was never sent", seen.len() - 1).into(),
+                );
+            }
             break;
         }
         let woken = async {
@@ -229,9 +250,17 @@ async fn receive(
                 let packet = packet?;
                 let (seq, micros) = parse_msg(&packet)
                     .ok_or_else(|| format!("expected `2[\"msg\",\"<seq> <µs> ..\"]`, got {}", show(&packet)))?;
-                if seq != received {
-                    return Err(format!("expected broadcast {received}, got {seq}").into());
+                let slot = usize::try_from(seq).map_err(|_| format!("broadcast {seq}?"))?;
+                if slot >= seen.len() {
+                    seen.resize(slot + 1, false);
                 }
+                if std::mem::replace(&mut seen[slot], true) {
+                    return Err(format!("broadcast {seq} came twice").into());
+                }
+                if highest.is_some_and(|h| seq < h) {
+                    room.reordered.fetch_add(1, Ordering::Relaxed);
+                }
+                highest = highest.max(Some(seq));
                 received += 1;
                 latencies.push(room.micros().saturating_sub(micros).min(u32::MAX as u64) as u32);
                 room.receipt();
