@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 /// The built example `name` of `package`, whose manifest directory is `manifest_dir` (pass
 /// `env!("CARGO_PKG_NAME")` and `env!("CARGO_MANIFEST_DIR")`); fails the test if the binary is
-/// missing or older than the example's source or the package's `src/`.
+/// missing or older than `examples/<name>.rs`, a file below a directory of `examples/`, or a
+/// file of the package's `src/`.
 pub fn example_binary(package: &str, manifest_dir: &str, name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     let profile_dir = exe
@@ -22,12 +23,18 @@ pub fn example_binary(package: &str, manifest_dir: &str, name: &str) -> PathBuf 
         modified(&binary).unwrap_or_else(|| panic!("{} is missing: {hint}", binary.display()));
     let crate_dir = Path::new(manifest_dir);
     let mut sources = Vec::new();
-    for root in [
-        crate_dir.join(format!("examples/{name}.rs")),
-        crate_dir.join(format!("examples/{name}")),
-        crate_dir.join("src"),
-    ] {
-        collect_files(&root, &mut sources);
+    collect_files(&crate_dir.join(format!("examples/{name}.rs")), &mut sources);
+    collect_files(&crate_dir.join("src"), &mut sources);
+    // Subdirectories of examples/ hold examples of several files and the modules examples
+    // share by `#[path]`: any of them may be part of this one.
+    let subdirectories = std::fs::read_dir(crate_dir.join("examples"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir());
+    for directory in subdirectories {
+        collect_files(&directory, &mut sources);
     }
     if let Some(newer) = sources
         .iter()
