@@ -89,6 +89,9 @@ struct Memory {
     disconnecting_rooms: Vec<String>,
 }
 
+/// Reads one memory back, for the events that ask for it (`last-event`, `last-outgoing`).
+type Recall = fn(&Memory) -> Option<String>;
+
 fn sorted_rooms(socket: &SocketRef) -> Vec<String> {
     let mut rooms: Vec<String> = socket.rooms().into_iter().map(|r| r.into_owned()).collect();
     rooms.sort();
@@ -263,7 +266,7 @@ fn setup(
             // An ack is answered once: the second answer cannot even be written.
             let _ = ack.send("first");
         });
-        let recalls: [(&str, fn(&Memory) -> Option<String>); 2] = [
+        let recalls: [(&str, Recall); 2] = [
             ("last-event", |m| m.previous.clone()),
             ("last-outgoing", |m| m.outgoing.clone()),
         ];
