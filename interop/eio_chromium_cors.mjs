@@ -10,28 +10,20 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { inChromium } from './_chromium.mjs';
+import { optionsOrExit } from './_cli.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      path: { type: 'string', default: '/engine.io/' },
-      'page-port': { type: 'string', default: '0' },
-      expect: { type: 'string', default: 'allowed' },
-      header: { type: 'string', default: 'x-duplex-test: 1' },
-      'with-credentials': { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '60' },
-      executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  url: { type: 'string' },
+  path: { type: 'string', default: '/engine.io/' },
+  'page-port': { type: 'string', default: '0' },
+  expect: { type: 'string', default: 'allowed' },
+  header: { type: 'string', default: 'x-duplex-test: 1' },
+  'with-credentials': { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '60' },
+  executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
+});
 
 const result = { ok: false, peer: 'chromium+engine.io-client', url: args.url, expect: args.expect, checks: [] };
 const checks = result.checks;
