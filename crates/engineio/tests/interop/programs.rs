@@ -1,5 +1,5 @@
-//! The Engine.IO peer programs of `interop/` (contract: interop/README.md, "Engine.IO"): where
-//! they are and running one to its JSON verdict. Children are spawned with `kill_on_drop`, so
+//! The Engine.IO peer programs of `interop/` (contract: interop/README.md, "Engine.IO"; found
+//! by duplex-testkit): running one to its JSON verdict. Children are spawned with `kill_on_drop`, so
 //! a failing test kills exactly the processes it started.
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
-//! The peer programs of `interop/` (contract: interop/README.md): where they are,
-//! running a client to its verdict, and running a server until it is dropped.
+//! The WebSocket peer programs of `interop/` (contract: interop/README.md; found by
+//! duplex-testkit): running a client to its verdict, and a server until it is dropped.
 //!
 //! Children are spawned with `kill_on_drop`, so a failing test kills exactly the
 //! processes it started.
