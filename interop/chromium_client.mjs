@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 // Real browser client: Debian Chromium driven by playwright-core runs an echo conversation with
 // the browser's own WebSocket (and its own permessage-deflate offer). Contract: interop/README.md.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { inChromium } from './_chromium.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,39 +80,18 @@ async function conversation(url) {
   return out;
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'duplex-chromium-'));
 const started = Date.now();
-let context;
 let code = 1;
 try {
-  // A persistent context is how Playwright takes our own fresh --user-data-dir.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: args.executable,
-    headless: true,
-    timeout: Number(args.timeout) * 1000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+  await inChromium(args.executable, Number(args.timeout) * 1000, async (_context, page) => {
+    const out = await page.evaluate(conversation, args.url);
+    Object.assign(result, out);
+    result.browser = await page.evaluate(() => navigator.userAgent);
+    result.ok = !out.error && out.checks.length > 0 && out.checks.every((c) => c.ok);
+    code = result.ok ? 0 : 1;
   });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(Number(args.timeout) * 1000);
-  const out = await page.evaluate(conversation, args.url);
-  Object.assign(result, out);
-  result.browser = await page.evaluate(() => navigator.userAgent);
-  result.ok = !out.error && out.checks.length > 0 && out.checks.every((c) => c.ok);
-  code = result.ok ? 0 : 1;
 } catch (err) {
   result.error = err.message.split('\n')[0];
-} finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 result.elapsed_ms = Date.now() - started;
 console.log(JSON.stringify(result));

@@ -6,33 +6,24 @@
 // would answer preflights itself and make Chromium treat the page as non-local.
 // Records the preflights and checks the echo works (or is blocked, with --expect refused).
 // Contract: interop/README.md ("Engine.IO").
-import { chromium } from 'playwright-core';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { inChromium } from './_chromium.mjs';
+import { optionsOrExit } from './_cli.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      path: { type: 'string', default: '/engine.io/' },
-      'page-port': { type: 'string', default: '0' },
-      expect: { type: 'string', default: 'allowed' },
-      header: { type: 'string', default: 'x-duplex-test: 1' },
-      'with-credentials': { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '60' },
-      executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  url: { type: 'string' },
+  path: { type: 'string', default: '/engine.io/' },
+  'page-port': { type: 'string', default: '0' },
+  expect: { type: 'string', default: 'allowed' },
+  header: { type: 'string', default: 'x-duplex-test: 1' },
+  'with-credentials': { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '60' },
+  executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
+});
 
 const result = { ok: false, peer: 'chromium+engine.io-client', url: args.url, expect: args.expect, checks: [] };
 const checks = result.checks;
@@ -156,29 +147,11 @@ async function conversation(opts) {
 }
 
 const timeoutMs = Number(args.timeout) * 1000;
-const userDataDir = mkdtempSync(join(tmpdir(), 'duplex-chromium-'));
 const started = Date.now();
-let context;
 let code = 1;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: args.executable,
-    headless: true,
-    timeout: timeoutMs,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(timeoutMs);
 
+// Drives the page in `context` and judges what the browser did.
+async function crossOrigin(context, page) {
   // Every request to the Engine.IO server, preflights included, as the browser saw it.
   const exchanges = [];
   const cdp = await context.newCDPSession(page);
@@ -287,11 +260,13 @@ try {
   }
   result.ok = !result.error && checks.length > 0 && checks.every((c) => c.ok);
   code = result.ok ? 0 : 1;
+}
+
+try {
+  await inChromium(args.executable, timeoutMs, crossOrigin);
 } catch (err) {
   result.error = err.message.split('\n')[0];
 } finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
   pageServer.close();
 }
 result.elapsed_ms = Date.now() - started;

@@ -3,7 +3,6 @@
 // runs one scenario against a server under test and checks what comes back. Contract:
 // interop/README.md ("Engine.IO").
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import {
   muteHeartbeat,
   open,
@@ -12,6 +11,7 @@ import {
   sessionGone,
   shape,
 } from './eio_session.mjs';
+import { optionsOrExit } from './_cli.mjs';
 const SCENARIOS = [
   'echo',
   'at-limit',
@@ -22,23 +22,15 @@ const SCENARIOS = [
 ];
 const MODES = ['polling', 'websocket', 'polling,websocket'];
 
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      path: { type: 'string', default: '/engine.io/' },
-      transports: { type: 'string', default: 'polling,websocket' },
-      eio3: { type: 'boolean', default: false },
-      scenario: { type: 'string', default: 'echo' },
-      'max-payload': { type: 'string' },
-      timeout: { type: 'string', default: '30' },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  url: { type: 'string' },
+  path: { type: 'string', default: '/engine.io/' },
+  transports: { type: 'string', default: 'polling,websocket' },
+  eio3: { type: 'boolean', default: false },
+  scenario: { type: 'string', default: 'echo' },
+  'max-payload': { type: 'string' },
+  timeout: { type: 'string', default: '30' },
+});
 
 const result = {
   ok: false,

@@ -6,7 +6,6 @@ status, content type and body of every answer against what the Node reference se
 (npm engine.io 6.6.13) answers. Prints one JSON line; contract in interop/README.md ("Engine.IO").
 """
 
-import argparse
 import json
 import sys
 import threading
@@ -14,16 +13,8 @@ import time
 
 import websocket
 
+from _cli import Parser, Usage, usage_error
 from _eio_http import OPEN_KEYS, TEXT_CT, Prober, snap
-
-
-class Usage(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise Usage(message)
 
 
 def parse_args(argv):
@@ -286,8 +277,7 @@ def main():
     try:
         args = parse_args(sys.argv[1:])
     except Usage as exc:
-        print(json.dumps({"ok": False, "error": str(exc)}), flush=True)
-        return 2
+        return usage_error(exc)
     only = [g for g in args.only.split(",") if g]
     unknown = [g for g in only if g not in GROUPS]
     if unknown:

@@ -5,46 +5,8 @@
 # Usage: interop/eio_selftest.sh [--no-chromium]. Env: DUPLEX_NODE, DUPLEX_PY.
 set -uo pipefail
 cd "$(dirname "$0")"
-NODE=${DUPLEX_NODE:-node}
-PY=${DUPLEX_PY:-.venv/bin/python}
-chromium=1
-[[ ${1:-} == --no-chromium ]] && chromium=0
-
-pids=()
-tmp=$(mktemp -d)
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_server() { # VAR OUTFILE CMD...
-  local var=$1 out=$2
-  shift 2
-  "$@" >"$out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    if grep -qs '^LISTENING ' "$out"; then
-      printf -v "$var" '%s' "$(awk '/^LISTENING /{print $2; exit}' "$out")"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  cat "$out" >&2
-  return 1
-}
-
-passed=0; failed=0
-run() { # NAME CMD...
-  local name=$1; shift
-  local line
-  if line=$("$@" 2>"$tmp/err"); then
-    passed=$((passed + 1)); echo "PASS $name  ${line:0:140}"
-  else
-    failed=$((failed + 1)); echo "FAIL $name  $line"; cat "$tmp/err"
-  fi
-}
+# shellcheck source=interop/_selftest.sh
+source ./_selftest.sh "$@"
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 common=(--ping-interval 300 --ping-timeout 200 --quiet)

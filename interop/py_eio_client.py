@@ -5,7 +5,6 @@ Runs one scenario (the same names as eio_client.mjs, see interop/README.md "Engi
 server under test and prints one JSON line. python-engineio speaks Engine.IO v4 only.
 """
 
-import argparse
 import json
 import os
 import queue
@@ -17,17 +16,10 @@ import engineio
 import requests
 from engineio import packet
 
+from _cli import Parser, Usage, usage_error
+
 SCENARIOS = ("echo", "at-limit", "over-limit", "heartbeat-expiry", "server-close", "client-close")
 MODES = ("polling", "websocket", "polling,websocket")
-
-
-class Usage(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise Usage(message)
 
 
 def parse_args(argv):
@@ -296,8 +288,7 @@ def main():
     try:
         args = parse_args(sys.argv[1:])
     except Usage as exc:
-        print(json.dumps({"ok": False, "error": str(exc)}), flush=True)
-        return 2
+        return usage_error(exc)
     run = Run(args)
     started = time.monotonic()
 

@@ -5,48 +5,8 @@
 # Usage: interop/selftest.sh [--no-chromium]. Env: DUPLEX_NODE, DUPLEX_PY.
 set -uo pipefail
 cd "$(dirname "$0")"
-NODE=${DUPLEX_NODE:-node}
-PY=${DUPLEX_PY:-.venv/bin/python}
-chromium=1
-[[ ${1:-} == --no-chromium ]] && chromium=0
-
-pids=()
-tmp=$(mktemp -d)
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# start_server VAR OUTFILE CMD... : starts a server in this shell (so its PID is recorded for the
-# EXIT trap), waits for its LISTENING line and stores the port in VAR.
-start_server() {
-  local var=$1 out=$2
-  shift 2
-  "$@" >"$out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    if grep -q '^LISTENING ' "$out"; then
-      printf -v "$var" '%s' "$(awk '/^LISTENING /{print $2; exit}' "$out")"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  cat "$out" >&2
-  return 1
-}
-
-passed=0; failed=0
-run() { # NAME CMD...
-  local name=$1; shift
-  local line
-  if line=$("$@" 2>"$tmp/err"); then
-    passed=$((passed + 1)); echo "PASS $name  ${line:0:160}"
-  else
-    failed=$((failed + 1)); echo "FAIL $name  $line"; cat "$tmp/err"
-  fi
-}
+# shellcheck source=interop/_selftest.sh
+source ./_selftest.sh "$@"
 
 start_server node_port "$tmp/node.out" "$NODE" ws_echo_server.mjs --port 0 --quiet || exit 1
 start_server py_port "$tmp/py.out" "$PY" py_echo_server.py --port 0 --quiet || exit 1

@@ -3,7 +3,6 @@
 // hand-written Socket.IO packets) against a server that follows the contract of sio_server.mjs.
 // One JSON line: per-check results and a normalized transcript, so two servers can be compared
 // (sio_compare.mjs). Contract: interop/README.md ("Socket.IO").
-import { parseArgs } from 'node:util';
 import { writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -12,30 +11,23 @@ import { Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
 import { scenarios as official } from './sio_scenarios.mjs';
 import { scenarios as raw } from './sio_raw_scenarios.mjs';
+import { optionsOrExit } from './_cli.mjs';
 
 const require = createRequire(import.meta.url);
 const SCENARIOS = { ...official, ...raw };
 const MODES = ['polling', 'websocket', 'polling,websocket'];
 
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      transports: { type: 'string', default: 'polling,websocket' },
-      parser: { type: 'string', default: 'default' },
-      scenario: { type: 'string', default: 'echo' },
-      'connect-timeout': { type: 'string', default: '1000' },
-      'ping-interval': { type: 'string', default: '1000' },
-      'ping-timeout': { type: 'string', default: '2000' },
-      timeout: { type: 'string', default: '30' },
-      list: { type: 'boolean', default: false },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  url: { type: 'string' },
+  transports: { type: 'string', default: 'polling,websocket' },
+  parser: { type: 'string', default: 'default' },
+  scenario: { type: 'string', default: 'echo' },
+  'connect-timeout': { type: 'string', default: '1000' },
+  'ping-interval': { type: 'string', default: '1000' },
+  'ping-timeout': { type: 'string', default: '2000' },
+  timeout: { type: 'string', default: '30' },
+  list: { type: 'boolean', default: false },
+});
 if (args.list) {
   console.log(JSON.stringify({ scenarios: Object.keys(SCENARIOS) }));
   process.exit(0);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { optionsOrExit } from './_cli.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODES = ['polling', 'websocket', 'polling,websocket'];
@@ -20,25 +20,17 @@ const CONFIGS = {
   recovery: { flags: ['--recovery', '--max-disconnection-duration', '1000'], parser: 'default', scenarios: ['recovery'] },
 };
 
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      ours: { type: 'string' },
-      ref: { type: 'string', default: `node ${join(here, 'sio_server.mjs')}` },
-      configs: { type: 'string', default: Object.keys(CONFIGS).join(',') },
-      only: { type: 'string' },
-      transports: { type: 'string', default: MODES.join(';') },
-      repeat: { type: 'string', default: '1' },
-      timeout: { type: 'string', default: '60' },
-      python: { type: 'string', default: join(here, '.venv', 'bin', 'python') },
-      'no-python': { type: 'boolean', default: false },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  ours: { type: 'string' },
+  ref: { type: 'string', default: `node ${join(here, 'sio_server.mjs')}` },
+  configs: { type: 'string', default: Object.keys(CONFIGS).join(',') },
+  only: { type: 'string' },
+  transports: { type: 'string', default: MODES.join(';') },
+  repeat: { type: 'string', default: '1' },
+  timeout: { type: 'string', default: '60' },
+  python: { type: 'string', default: join(here, '.venv', 'bin', 'python') },
+  'no-python': { type: 'boolean', default: false },
+});
 const configs = args.configs.split(',');
 const only = args.only ? new Set(args.only.split(',')) : null;
 const modes = args.transports.split(';');

@@ -3,24 +3,17 @@
 // npm `socket.io-client` 4.8.4 and checks what its module doc promises. Contract: interop/README.md
 // ("sio_examples.mjs"). One JSON line on stdout: {"ok","example","transports","checks","error"?};
 // exit 0 when every check passed, 1 on the first mismatch (named in `error`), 2 on bad flags.
-import { parseArgs, isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { writeSync } from 'node:fs';
 import { io } from 'socket.io-client';
+import { optionsOrExit } from './_cli.mjs';
 
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      example: { type: 'string' },
-      url: { type: 'string' },
-      transports: { type: 'string', default: 'websocket' },
-      timeout: { type: 'string', default: '20' },
-    },
-  }));
-} catch (err) {
-  console.log(JSON.stringify({ ok: false, error: err.message }));
-  process.exit(2);
-}
+const args = optionsOrExit({
+  example: { type: 'string' },
+  url: { type: 'string' },
+  transports: { type: 'string', default: 'websocket' },
+  timeout: { type: 'string', default: '20' },
+});
 
 const result = { ok: false, example: args.example, transports: args.transports, checks: [] };
 

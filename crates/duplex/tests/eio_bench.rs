@@ -1,13 +1,14 @@
 //! The Engine.IO load generators (`duplex bench eio-*`) against our server (in process)
 //! and Node's `engine.io` (interop/eio_echo_server.mjs): every command passes its own
 //! checks against both, pings included (300 ms interval), and fails loudly against a
-//! server that answers wrong. Needs `scripts/setup` (DUPLEX_NODE, DUPLEX_INTEROP).
+//! server that answers wrong. Needs `scripts/setup`.
 
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use duplex_engineio::{Config, EngineIo, Handler, Message, Socket};
+use duplex_testkit::peers::{self, listening_port};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -39,14 +40,13 @@ async fn our_server() -> String {
 
 /// Node's engine.io echo server; killed when the returned child is dropped.
 async fn node_server() -> (Child, String) {
-    let node = std::env::var("DUPLEX_NODE").expect("DUPLEX_NODE (set by scripts/test)");
-    let interop = std::env::var("DUPLEX_INTEROP").expect("DUPLEX_INTEROP (set by scripts/test)");
-    let mut child = Command::new(node)
-        .arg(format!("{interop}/eio_echo_server.mjs"))
+    let node = peers::node(&["engine.io"]);
+    let mut command = Command::from(peers::command(&node, "eio_echo_server.mjs"));
+    let mut child = command
         .args(["--port", "0", "--quiet"])
         .args(["--ping-interval", &PING_INTERVAL_MS.to_string()])
         .args(["--ping-timeout", &PING_TIMEOUT_MS.to_string()])
-        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
         .expect("node starts");
@@ -59,9 +59,7 @@ async fn node_server() -> (Child, String) {
     .await
     .expect("node announces its port in time")
     .expect("readable");
-    let port = first
-        .trim()
-        .strip_prefix("LISTENING ")
+    let port = listening_port(&first)
         .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
     (child, format!("http://127.0.0.1:{port}/engine.io/"))
 }

@@ -16,7 +16,7 @@ async fn chromium(server: &TestServer, extra: &[&str]) -> Report {
         "60".into(),
     ];
     args.push("--executable".into());
-    args.push(programs::chromium().display().to_string());
+    args.push(duplex_testkit::peers::chromium().display().to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
     programs::run(&programs::node(), "eio_chromium_cors.mjs", &args).await
 }

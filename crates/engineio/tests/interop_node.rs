@@ -7,33 +7,16 @@ mod interop;
 use duplex_engineio::CloseReason;
 use interop::MODES;
 use interop::programs::{self, Verdicts};
-use interop::server::{TestServer, test_config};
-
-/// The ping interval of the heartbeat-expiry runs: the client's own timer (interval + timeout
-/// after a ping) must lose the race to our close (timeout after the ping) by a margin that
-/// holds on a loaded CI machine; with 300 ms the margin was 300 ms and once was not enough.
-const HEARTBEAT_TEST_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1000);
+use interop::server::{TestServer, scenario_config};
 
 /// Runs `scenario` in every mode against one server; `server_reason` is how our side must
 /// have seen the session end.
 async fn every_mode(scenario: &str, eio3: bool, server_reason: Option<CloseReason>) {
-    let mut config = test_config().allow_eio3(eio3);
-    if scenario == "heartbeat-expiry" {
-        config = config.ping_interval(HEARTBEAT_TEST_INTERVAL);
-    }
-    let server = TestServer::start(config).await;
+    let server = TestServer::start(scenario_config(scenario).allow_eio3(eio3)).await;
     let mut verdicts = Verdicts::default();
     for mode in MODES {
         let report = programs::node_client(&server.url(), mode, scenario, eio3).await;
-        let mut extra = None;
-        if let (Some(expected), Some(sid)) = (server_reason, report.sid()) {
-            let got = server.close_reason(sid).await;
-            if got != Some(expected) {
-                extra = Some(format!(
-                    "our server closed {sid} with {got:?}, expected {expected:?}"
-                ));
-            }
-        }
+        let extra = server.wrong_close_reason(&report, server_reason).await;
         verdicts.record(&report, extra);
     }
     verdicts.assert_all_passed();

@@ -5,7 +5,7 @@ mod interop;
 
 use interop::MODES;
 use interop::programs::{self, Verdicts};
-use interop::server::{TestServer, test_config};
+use interop::server::{TestServer, scenario_config};
 use std::time::Duration;
 
 use duplex_engineio::CloseReason;
@@ -14,12 +14,7 @@ use duplex_engineio::CloseReason;
 /// Node's 200 ms `pingTimeout` too), so only the heartbeat test keeps the short timeout; the
 /// 300 ms interval still puts pings among every scenario's messages.
 async fn every_mode(scenario: &str, server_reason: Option<CloseReason>) {
-    let mut config = test_config();
-    if scenario == "heartbeat-expiry" {
-        // The client's own timer (interval + timeout after a ping) must lose the race to our
-        // close (timeout after the ping) by a margin that holds on a loaded CI machine.
-        config = config.ping_interval(std::time::Duration::from_millis(1000));
-    }
+    let mut config = scenario_config(scenario);
     if scenario != "heartbeat-expiry" {
         config = config.ping_timeout(Duration::from_secs(5));
     }
@@ -27,15 +22,7 @@ async fn every_mode(scenario: &str, server_reason: Option<CloseReason>) {
     let mut verdicts = Verdicts::default();
     for mode in MODES {
         let report = programs::python_client(&server.url(), mode, scenario).await;
-        let mut extra = None;
-        if let (Some(expected), Some(sid)) = (server_reason, report.sid()) {
-            let got = server.close_reason(sid).await;
-            if got != Some(expected) {
-                extra = Some(format!(
-                    "our server closed {sid} with {got:?}, expected {expected:?}"
-                ));
-            }
-        }
+        let extra = server.wrong_close_reason(&report, server_reason).await;
         verdicts.record(&report, extra);
     }
     verdicts.assert_all_passed();

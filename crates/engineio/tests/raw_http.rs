@@ -17,7 +17,7 @@ async fn raw(server: &TestServer, args: &[&str]) -> Report {
         "80".into(),
     ];
     all.extend(args.iter().map(|s| s.to_string()));
-    programs::run(&programs::python(), "eio_raw_http.py", &all).await
+    programs::run(&duplex_testkit::peers::python(), "eio_raw_http.py", &all).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

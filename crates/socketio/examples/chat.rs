@@ -152,7 +152,7 @@ async fn on_connect(socket: SocketRef) {
                 room: &room,
                 nickname: &nickname,
             };
-            let _ = socket.to(&room).emit("user left", &notice);
+            let _ = socket.to(room.clone()).emit("user left", &notice);
         }
     });
 }

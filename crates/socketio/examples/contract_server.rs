@@ -10,11 +10,14 @@ use std::time::Duration;
 
 use clap::Parser;
 use duplex_socketio::{
-    AckSender, ConnectError, Cors, Data, DisconnectReason, Event, RawArgs, RecoveryConfig,
-    SocketIo, SocketRef, Transport, Value as SioValue,
+    AckSender, ConnectError, Data, DisconnectReason, Event, RawArgs, RecoveryConfig, SocketIo,
+    SocketRef, Transport, Value as SioValue,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+#[path = "test_servers/flags.rs"]
+mod flags;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -22,22 +25,12 @@ struct Args {
     port: u16,
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    #[arg(long, default_value_t = 25_000)]
-    ping_interval: u64,
-    #[arg(long, default_value_t = 20_000)]
-    ping_timeout: u64,
-    #[arg(long, default_value_t = 1_000_000)]
-    max_payload: usize,
-    #[arg(long, default_value_t = 45_000)]
-    connect_timeout: u64,
-    #[arg(long, default_value = "default")]
-    parser: String,
+    #[command(flatten)]
+    server: flags::ServerFlags,
     #[arg(long)]
     recovery: bool,
     #[arg(long, default_value_t = 2_000)]
     max_disconnection_duration: u64,
-    #[arg(long)]
-    cors: Option<String>,
     #[arg(long, default_value = "polling,websocket")]
     transports: String,
     #[arg(long)]
@@ -96,6 +89,9 @@ struct Memory {
     disconnecting_rooms: Vec<String>,
 }
 
+/// Reads one memory back, for the events that ask for it (`last-event`, `last-outgoing`).
+type Recall = fn(&Memory) -> Option<String>;
+
 fn sorted_rooms(socket: &SocketRef) -> Vec<String> {
     let mut rooms: Vec<String> = socket.rooms().into_iter().map(|r| r.into_owned()).collect();
     rooms.sort();
@@ -133,12 +129,99 @@ fn target(
     op
 }
 
+/// Handles `event`, whose data is a [`Spec`] of the operators to use, with `handler`, which
+/// gets the server too (to reach `/`).
+fn on_spec<F, Fut>(socket: &SocketRef, io: &SocketIo, event: &str, handler: F)
+where
+    F: Fn(SocketIo, SocketRef, Spec, AckSender) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let io = io.clone();
+    socket.on(
+        event,
+        move |socket: SocketRef, Data(spec): Data<Spec>, ack: AckSender| {
+            handler(io.clone(), socket, spec, ack)
+        },
+    );
+}
+
+/// [`target`] from the socket's namespace: where the server-side operations
+/// (`socketsJoin`, `disconnectSockets`, ...) start in the contract.
+fn namespace_target(
+    io: &SocketIo,
+    socket: &SocketRef,
+    spec: &mut Spec,
+) -> duplex_socketio::BroadcastOperators {
+    spec.from = Some("nsp".into());
+    target(io, socket, spec)
+}
+
+/// `emit-op`: emits `event` to the spec's target; with a `timeout`, waits for the acks and
+/// reports them as `emit-op-result`.
+async fn emit_op(io: SocketIo, socket: SocketRef, mut spec: Spec, ack: AckSender) {
+    let mut op = target(&io, &socket, &mut spec);
+    if spec.volatile {
+        op = op.volatile();
+    }
+    if spec.local {
+        op = op.local();
+    }
+    if let Some(compress) = spec.compress {
+        op = op.compress(compress);
+    }
+    let args = RawArgs::from_values(&spec.args).unwrap_or_default();
+    match spec.timeout {
+        Some(ms) => {
+            let op = op.timeout(Duration::from_millis(ms));
+            let answers = op.emit_raw_with_ack(&spec.event, &args);
+            let _ = ack.send(&());
+            let answers = answers.await;
+            let timed_out = answers.iter().any(|(_, a)| a.is_err());
+            // The first argument of each answer, binary included.
+            let responses: Vec<SioValue> = answers
+                .into_iter()
+                .filter_map(|(_, a)| a.ok()?.values().ok()?.into_iter().next())
+                .collect();
+            let report = Report {
+                timed_out,
+                responses,
+            };
+            let _ = socket.emit("emit-op-result", &report);
+        }
+        None => {
+            let _ = op.emit_raw(&spec.event, &args);
+            let _ = ack.send(&());
+        }
+    }
+}
+
+/// `fetch-sockets`: acks the id, sorted rooms and data of each socket the spec targets (from
+/// the namespace unless it names `io`).
+async fn fetch_sockets(io: SocketIo, socket: SocketRef, mut spec: Spec, ack: AckSender) {
+    if spec.from.as_deref() != Some("io") {
+        spec.from = Some("nsp".into());
+    }
+    let mut op = target(&io, &socket, &mut spec);
+    if spec.local {
+        op = op.local();
+    }
+    let found = op.fetch_sockets().await.unwrap_or_default();
+    let list: Vec<Value> = found
+        .into_iter()
+        .map(|s| {
+            let mut rooms: Vec<String> = s.rooms.into_iter().map(|r| r.into_owned()).collect();
+            rooms.sort();
+            json!({"id": s.id.to_string(), "rooms": rooms, "data": s.data})
+        })
+        .collect();
+    let _ = ack.send(&(list,));
+}
+
 fn setup(
     io: SocketIo,
     quiet: bool,
 ) -> impl Fn(SocketRef) -> std::future::Ready<()> + Clone + Send + Sync + 'static {
     move |socket: SocketRef| {
-        let io = io.clone();
         let memory = Arc::new(Mutex::new(Memory::default()));
         socket.use_middleware({
             let socket = socket.clone();
@@ -183,38 +266,32 @@ fn setup(
             // An ack is answered once: the second answer cannot even be written.
             let _ = ack.send("first");
         });
-        socket.on("last-event", {
+        let recalls: [(&str, Recall); 2] = [
+            ("last-event", |m| m.previous.clone()),
+            ("last-outgoing", |m| m.outgoing.clone()),
+        ];
+        for (event, recall) in recalls {
             let memory = memory.clone();
-            move |ack: AckSender| {
-                let previous = memory.lock().unwrap().previous.clone();
+            socket.on(event, move |ack: AckSender| {
+                let answer = recall(&memory.lock().unwrap());
                 async move {
-                    let _ = ack.send(&(previous,));
+                    let _ = ack.send(&(answer,));
                 }
-            }
-        });
-        socket.on("last-outgoing", {
-            let memory = memory.clone();
-            move |ack: AckSender| {
-                let outgoing = memory.lock().unwrap().outgoing.clone();
-                async move {
-                    let _ = ack.send(&(outgoing,));
-                }
-            }
-        });
-        socket.on(
-            "join",
-            |socket: SocketRef, Data(rooms): Data<Rooms>, ack: AckSender| async move {
-                socket.join(rooms.list());
-                let _ = ack.send(&(sorted_rooms(&socket),));
-            },
-        );
-        socket.on(
-            "leave",
-            |socket: SocketRef, Data(rooms): Data<Rooms>, ack: AckSender| async move {
-                socket.leave(rooms.list());
-                let _ = ack.send(&(sorted_rooms(&socket),));
-            },
-        );
+            });
+        }
+        for (event, join) in [("join", true), ("leave", false)] {
+            socket.on(
+                event,
+                move |socket: SocketRef, Data(rooms): Data<Rooms>, ack: AckSender| async move {
+                    if join {
+                        socket.join(rooms.list());
+                    } else {
+                        socket.leave(rooms.list());
+                    }
+                    let _ = ack.send(&(sorted_rooms(&socket),));
+                },
+            );
+        }
         socket.on("rooms", |socket: SocketRef, ack: AckSender| async move {
             let _ = ack.send(&(sorted_rooms(&socket),));
         });
@@ -225,48 +302,7 @@ fn setup(
                 let _ = ack.send(&());
             },
         );
-        socket.on("emit-op", {
-            let io = io.clone();
-            move |socket: SocketRef, Data(mut spec): Data<Spec>, ack: AckSender| {
-                let io = io.clone();
-                async move {
-                    let mut op = target(&io, &socket, &mut spec);
-                    if spec.volatile {
-                        op = op.volatile();
-                    }
-                    if spec.local {
-                        op = op.local();
-                    }
-                    if let Some(compress) = spec.compress {
-                        op = op.compress(compress);
-                    }
-                    let args = RawArgs::from_values(&spec.args).unwrap_or_default();
-                    match spec.timeout {
-                        Some(ms) => {
-                            let op = op.timeout(Duration::from_millis(ms));
-                            let answers = op.emit_raw_with_ack(&spec.event, &args);
-                            let _ = ack.send(&());
-                            let answers = answers.await;
-                            let timed_out = answers.iter().any(|(_, a)| a.is_err());
-                            // The first argument of each answer, binary included.
-                            let responses: Vec<SioValue> = answers
-                                .into_iter()
-                                .filter_map(|(_, a)| a.ok()?.values().ok()?.into_iter().next())
-                                .collect();
-                            let report = Report {
-                                timed_out,
-                                responses,
-                            };
-                            let _ = socket.emit("emit-op-result", &report);
-                        }
-                        None => {
-                            let _ = op.emit_raw(&spec.event, &args);
-                            let _ = ack.send(&());
-                        }
-                    }
-                }
-            }
-        });
+        on_spec(&socket, &io, "emit-op", emit_op);
         socket.on(
             "emit-with-ack",
             |socket: SocketRef, Data(spec): Data<Spec>| async move {
@@ -302,70 +338,36 @@ fn setup(
                 let _ = ack.send(&());
             },
         );
-        socket.on("fetch-sockets", {
-            let io = io.clone();
-            move |socket: SocketRef, Data(mut spec): Data<Spec>, ack: AckSender| {
-                let io = io.clone();
-                async move {
-                    if spec.from.as_deref() != Some("io") {
-                        spec.from = Some("nsp".into());
-                    }
-                    let mut op = target(&io, &socket, &mut spec);
-                    if spec.local {
-                        op = op.local();
-                    }
-                    let found = op.fetch_sockets().await.unwrap_or_default();
-                    let list: Vec<Value> = found
-                        .into_iter()
-                        .map(|s| {
-                            let mut rooms: Vec<String> =
-                                s.rooms.into_iter().map(|r| r.into_owned()).collect();
-                            rooms.sort();
-                            json!({"id": s.id.to_string(), "rooms": rooms, "data": s.data})
-                        })
-                        .collect();
-                    let _ = ack.send(&(list,));
-                }
-            }
-        });
-        socket.on("sockets-join", {
-            let io = io.clone();
-            move |socket: SocketRef, Data(mut spec): Data<Spec>, ack: AckSender| {
-                let io = io.clone();
-                async move {
-                    spec.from = Some("nsp".into());
+        on_spec(&socket, &io, "fetch-sockets", fetch_sockets);
+        for (event, join) in [("sockets-join", true), ("sockets-leave", false)] {
+            on_spec(
+                &socket,
+                &io,
+                event,
+                move |io, socket, mut spec, ack| async move {
                     let rooms = std::mem::take(&mut spec.rooms).list();
-                    let _ = target(&io, &socket, &mut spec).sockets_join(rooms).await;
+                    let op = namespace_target(&io, &socket, &mut spec);
+                    let _ = if join {
+                        op.sockets_join(rooms).await
+                    } else {
+                        op.sockets_leave(rooms).await
+                    };
                     let _ = ack.send(&());
-                }
-            }
-        });
-        socket.on("sockets-leave", {
-            let io = io.clone();
-            move |socket: SocketRef, Data(mut spec): Data<Spec>, ack: AckSender| {
-                let io = io.clone();
-                async move {
-                    spec.from = Some("nsp".into());
-                    let rooms = std::mem::take(&mut spec.rooms).list();
-                    let _ = target(&io, &socket, &mut spec).sockets_leave(rooms).await;
-                    let _ = ack.send(&());
-                }
-            }
-        });
-        socket.on("disconnect-sockets", {
-            let io = io.clone();
-            move |socket: SocketRef, Data(mut spec): Data<Spec>, ack: AckSender| {
-                let io = io.clone();
-                async move {
-                    let _ = ack.send(&());
-                    spec.from = Some("nsp".into());
-                    let close = spec.close;
-                    let _ = target(&io, &socket, &mut spec)
-                        .disconnect_sockets(close)
-                        .await;
-                }
-            }
-        });
+                },
+            );
+        }
+        on_spec(
+            &socket,
+            &io,
+            "disconnect-sockets",
+            |io, socket, mut spec, ack| async move {
+                let _ = ack.send(&());
+                let close = spec.close;
+                let _ = namespace_target(&io, &socket, &mut spec)
+                    .disconnect_sockets(close)
+                    .await;
+            },
+        );
         socket.on(
             "server-disconnect",
             |socket: SocketRef, Data(close): Data<Option<bool>>| async move {
@@ -402,23 +404,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .filter_map(|t| Transport::from_query(t.trim()))
         .collect();
-    let mut builder = SocketIo::builder()
-        .ping_interval(Duration::from_millis(args.ping_interval))
-        .ping_timeout(Duration::from_millis(args.ping_timeout))
-        .max_http_buffer_size(args.max_payload)
-        .connect_timeout(Duration::from_millis(args.connect_timeout))
-        .transports(transports);
-    match args.cors.as_deref() {
-        None => {}
-        Some("*") => builder = builder.cors(Cors::any()),
-        Some(list) => builder = builder.cors(Cors::origins(list.split(','))),
-    }
-    builder = match args.parser.as_str() {
-        "default" => builder,
-        #[cfg(feature = "msgpack")]
-        "msgpack" => builder.parser(duplex_socketio::proto::Parser::MsgPack),
-        other => return Err(format!("unknown parser {other:?}").into()),
-    };
+    let mut builder = args.server.builder()?.transports(transports);
     if args.recovery {
         let mut recovery = RecoveryConfig::default();
         recovery.max_disconnection_duration =

@@ -11,35 +11,22 @@ use std::time::Duration;
 
 use clap::Parser;
 use duplex_engineio::{Config as EngineConfig, EngineIo};
-use duplex_socketio::{AckSender, Cors, Data, RawArgs, RecoveryConfig, SocketIo, SocketRef};
+use duplex_socketio::{AckSender, Data, RawArgs, RecoveryConfig, SocketRef};
 use tower_layer::Layer;
+
+#[path = "test_servers/flags.rs"]
+mod flags;
 
 #[derive(Parser, Debug)]
 struct Args {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 3000)]
     port: u16,
-    /// Milliseconds between pings.
-    #[arg(long, default_value_t = 25_000)]
-    ping_interval: u64,
-    /// Milliseconds to wait for a pong.
-    #[arg(long, default_value_t = 20_000)]
-    ping_timeout: u64,
-    /// Largest message / polling body in bytes.
-    #[arg(long, default_value_t = 1_000_000)]
-    max_payload: usize,
-    /// Milliseconds a connection has to join a namespace.
-    #[arg(long, default_value_t = 45_000)]
-    connect_timeout: u64,
-    /// Allowed origins: `*`, or a comma-separated list.
-    #[arg(long)]
-    cors: Option<String>,
+    #[command(flatten)]
+    server: flags::ServerFlags,
     /// Turn connection state recovery on.
     #[arg(long)]
     recovery: bool,
-    /// Packet format: `default`, or `msgpack` (built with feature `msgpack`).
-    #[arg(long, default_value = "default")]
-    parser: String,
 }
 
 async fn on_connect(socket: SocketRef) {
@@ -77,22 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let mut builder = SocketIo::builder()
-        .ping_interval(Duration::from_millis(args.ping_interval))
-        .ping_timeout(Duration::from_millis(args.ping_timeout))
-        .max_http_buffer_size(args.max_payload)
-        .connect_timeout(Duration::from_millis(args.connect_timeout));
-    match args.cors.as_deref() {
-        None => {}
-        Some("*") => builder = builder.cors(Cors::any()),
-        Some(list) => builder = builder.cors(Cors::origins(list.split(','))),
-    }
-    builder = match args.parser.as_str() {
-        "default" => builder,
-        #[cfg(feature = "msgpack")]
-        "msgpack" => builder.parser(duplex_socketio::proto::Parser::MsgPack),
-        other => return Err(format!("unknown parser {other:?}").into()),
-    };
+    let mut builder = args.server.builder()?;
     if args.recovery {
         builder = builder.connection_state_recovery(RecoveryConfig::default());
     }
@@ -101,9 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     io.ns("/custom", on_connect);
     let engine_echo = EngineIo::new(
         EngineConfig::default()
-            .ping_interval(Duration::from_millis(args.ping_interval))
-            .ping_timeout(Duration::from_millis(args.ping_timeout))
-            .max_http_buffer_size(args.max_payload),
+            .ping_interval(Duration::from_millis(args.server.ping_interval))
+            .ping_timeout(Duration::from_millis(args.server.ping_timeout))
+            .max_http_buffer_size(args.server.max_payload),
         EngineEcho,
     );
     let service = io.layer().layer(engine_echo.service());

@@ -8,45 +8,22 @@
 //! POST gets 400 from us, `200 ok` from Node), and binary with the msgpack parser (notepack gives
 //! ArrayBuffers back as ArrayBuffers; we answer Buffers).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn interop_dir() -> PathBuf {
-    std::env::var_os("DUPLEX_INTEROP").map_or_else(|| repo_root().join("interop"), PathBuf::from)
-}
-
-/// The example binary cargo built beside this test (`target/<profile>/examples/`).
-fn contract_server() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let server = profile_dir.join("examples/contract_server");
-    assert!(
-        server.is_file(),
-        "{} is missing: cargo test builds the examples",
-        server.display()
-    );
-    server
-}
+use duplex_testkit::examples::example_binary;
+use duplex_testkit::peers;
 
 fn compare(configs: &str, only: &[&str]) {
-    let node = std::env::var_os("DUPLEX_NODE").unwrap_or_else(|| "node".into());
-    let python = std::env::var_os("DUPLEX_PY")
-        .map_or_else(|| interop_dir().join(".venv/bin/python"), PathBuf::from);
-    let output = Command::new(node)
-        .current_dir(repo_root())
-        .arg(interop_dir().join("sio_compare.mjs"))
+    let contract_server = example_binary(
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_MANIFEST_DIR"),
+        "contract_server",
+    );
+    let node = peers::node(&["socket.io", "socket.io-client", "socket.io-msgpack-parser"]);
+    let output = peers::command(&node, "sio_compare.mjs")
         .arg("--ours")
-        .arg(contract_server())
+        .arg(contract_server)
         .args(["--configs", configs, "--only", &only.join(",")])
         .arg("--python")
-        .arg(python)
+        .arg(peers::python())
         .output()
         .expect("node runs (scripts/setup installs the interop peers)");
     let verdict = String::from_utf8_lossy(&output.stdout);

@@ -4,60 +4,15 @@
 //! run against a fresh process so that one run's sockets cannot leak into the next.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use duplex_testkit::examples::example_binary;
+use duplex_testkit::peers::{self, listening_port};
+
 /// How long an example may take to print `LISTENING <port>`.
 const STARTUP: Duration = Duration::from_secs(10);
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn interop_dir() -> PathBuf {
-    std::env::var_os("DUPLEX_INTEROP").map_or_else(|| repo_root().join("interop"), PathBuf::from)
-}
-
-/// The example binary cargo built beside this test (`target/<profile>/examples/`).
-///
-/// Only an unfiltered `cargo test` builds the examples: with `--test examples` alone the binary
-/// may be missing, or older than its sources, and then testing it would test old code.
-fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let binary = profile_dir.join("examples").join(name);
-    let hint =
-        "run `cargo build -p duplex-socketio --examples` (or an unfiltered `cargo test`) first";
-    let built =
-        modified(&binary).unwrap_or_else(|| panic!("{} is missing: {hint}", binary.display()));
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut sources = vec![crate_dir.join(format!("examples/{name}.rs"))];
-    sources.extend(
-        std::fs::read_dir(crate_dir.join("src"))
-            .expect("the crate's src/")
-            .filter_map(|entry| Some(entry.ok()?.path())),
-    );
-    if let Some(newer) = sources
-        .iter()
-        .find(|s| modified(s).is_some_and(|m| m > built))
-    {
-        panic!(
-            "{} is older than {}: {hint}",
-            binary.display(),
-            newer.display()
-        );
-    }
-    binary
-}
-
-fn modified(path: &Path) -> Option<std::time::SystemTime> {
-    std::fs::metadata(path).ok()?.modified().ok()
-}
 
 /// A running example, killed when dropped (also when the test fails).
 struct Example {
@@ -67,7 +22,8 @@ struct Example {
 
 impl Example {
     fn start(name: &str) -> Example {
-        let child = Command::new(example_binary(name))
+        let binary = example_binary(env!("CARGO_PKG_NAME"), env!("CARGO_MANIFEST_DIR"), name);
+        let child = Command::new(binary)
             .args(["--port", "0"])
             .stdout(Stdio::piped())
             .spawn()
@@ -86,9 +42,7 @@ impl Example {
             Ok(Some(Ok(line))) => line,
             other => panic!("example {name} printed no LISTENING line: {other:?}"),
         };
-        example.port = line
-            .strip_prefix("LISTENING ")
-            .and_then(|port| port.trim().parse().ok())
+        example.port = listening_port(&line)
             .unwrap_or_else(|| panic!("example {name}: unexpected first line {line:?}"));
         example
     }
@@ -103,12 +57,10 @@ impl Drop for Example {
 
 /// Runs the Node checks of example `name` over each transport.
 fn drive(name: &str) {
-    let node = std::env::var_os("DUPLEX_NODE").unwrap_or_else(|| "node".into());
+    let node = peers::node(&["socket.io-client"]);
     for transport in ["websocket", "polling"] {
         let example = Example::start(name);
-        let output = Command::new(&node)
-            .current_dir(repo_root())
-            .arg(interop_dir().join("sio_examples.mjs"))
+        let output = peers::command(&node, "sio_examples.mjs")
             .args([
                 "--example",
                 name,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use duplex_engineio::{CloseReason, Config, EngineIo, Handler, Message, Refusal, Socket};
+use duplex_testkit::verdict::Report;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
@@ -43,6 +44,22 @@ pub fn test_config() -> Config {
         .ping_interval(Duration::from_millis(300))
         .ping_timeout(Duration::from_millis(200))
         .max_http_buffer_size(1_000_000)
+}
+
+/// The ping interval of the heartbeat-expiry runs: the client's own timer (interval + timeout
+/// after a ping) must lose the race to our close (timeout after the ping) by a margin that
+/// holds on a loaded CI machine; with 300 ms the margin was 300 ms and once was not enough.
+const HEARTBEAT_EXPIRY_INTERVAL: Duration = Duration::from_millis(1000);
+
+/// [`test_config`] for a peer client's `scenario` (interop/README.md, "Engine.IO"): the
+/// heartbeat-expiry scenario gets [`HEARTBEAT_EXPIRY_INTERVAL`].
+pub fn scenario_config(scenario: &str) -> Config {
+    let config = test_config();
+    if scenario == "heartbeat-expiry" {
+        config.ping_interval(HEARTBEAT_EXPIRY_INTERVAL)
+    } else {
+        config
+    }
 }
 
 /// `allow_request` as `eio_echo_server.mjs --forbid` does it: a handshake carrying an
@@ -116,6 +133,20 @@ impl TestServer {
                 return None;
             }
         }
+    }
+
+    /// What is wrong with how this server saw the session of a client's `report` end, for
+    /// `Verdicts::record`: `None` if it ended with `expected`, nothing is expected, or the
+    /// client never got a session.
+    pub async fn wrong_close_reason(
+        &self,
+        report: &Report,
+        expected: Option<CloseReason>,
+    ) -> Option<String> {
+        let (expected, sid) = (expected?, report.sid()?);
+        let got = self.close_reason(sid).await;
+        (got != Some(expected))
+            .then(|| format!("our server closed {sid} with {got:?}, expected {expected:?}"))
     }
 }
 

@@ -1,20 +1,18 @@
-//! The peer programs of `interop/` (contract: interop/README.md): where they are,
-//! running a client to its verdict, and running a server until it is dropped.
+//! The WebSocket peer programs of `interop/` (contract: interop/README.md; found by
+//! duplex-testkit): running a client to its verdict, and a server until it is dropped.
 //!
 //! Children are spawned with `kill_on_drop`, so a failing test kills exactly the
 //! processes it started.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 
+use duplex_testkit::peers::{self, SETUP_HINT, listening_port};
+use duplex_testkit::verdict::Report;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 use super::within;
-
-const SETUP_HINT: &str =
-    "run scripts/setup (it installs interop/node_modules, interop/.venv and chromium)";
 
 /// A WebSocket implementation we test against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,182 +24,46 @@ pub enum Peer {
 }
 
 impl Peer {
-    fn program(self) -> PathBuf {
-        match self {
-            Peer::Node => node(),
-            Peer::Python => python(),
-        }
-    }
-
-    fn script(self, role: &str) -> PathBuf {
-        let name = match (self, role) {
-            (Peer::Node, "client") => "ws_client.mjs",
-            (Peer::Node, _) => "ws_echo_server.mjs",
-            (Peer::Python, "client") => "py_client.py",
-            (Peer::Python, _) => "py_echo_server.py",
+    fn command(self, role: &str) -> Command {
+        let (program, script) = match (self, role) {
+            (Peer::Node, "client") => (node(), "ws_client.mjs"),
+            (Peer::Node, _) => (node(), "ws_echo_server.mjs"),
+            (Peer::Python, "client") => (peers::python(), "py_client.py"),
+            (Peer::Python, _) => (peers::python(), "py_echo_server.py"),
         };
-        let script = interop_dir().join(name);
-        assert!(
-            script.is_file(),
-            "{} is missing: {SETUP_HINT}",
-            script.display()
-        );
-        script
+        spawnable(peers::command(&program, script))
     }
 }
 
-/// The repository root: the peers run from there.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// Node, with the packages our peers import.
+fn node() -> PathBuf {
+    peers::node(&["ws", "playwright-core"])
 }
 
-/// `DUPLEX_INTEROP`, or `<repo>/interop`.
-pub fn interop_dir() -> PathBuf {
-    std::env::var_os("DUPLEX_INTEROP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("interop"))
-}
-
-/// `DUPLEX_NODE`, or `node` on the PATH; the Node packages must be installed.
-pub fn node() -> PathBuf {
-    let modules = interop_dir().join("node_modules");
-    for package in ["ws", "playwright-core"] {
-        assert!(
-            modules.join(package).is_dir(),
-            "{} is missing: {SETUP_HINT}",
-            modules.join(package).display()
-        );
-    }
-    if let Some(node) = std::env::var_os("DUPLEX_NODE") {
-        return PathBuf::from(node);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("node"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("node is not on the PATH: {SETUP_HINT}"))
-}
-
-/// `DUPLEX_PY`, or `<repo>/interop/.venv/bin/python`.
-pub fn python() -> PathBuf {
-    let python = std::env::var_os("DUPLEX_PY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| interop_dir().join(".venv/bin/python"));
-    assert!(
-        python.is_file(),
-        "{} is missing: {SETUP_HINT}",
-        python.display()
-    );
-    python
-}
-
-/// `DUPLEX_CHROMIUM`, or `/usr/bin/chromium`.
-pub fn chromium() -> PathBuf {
-    let chromium = std::env::var_os("DUPLEX_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        chromium.is_file(),
-        "{} is missing: {SETUP_HINT}",
-        chromium.display()
-    );
-    chromium
-}
-
-fn command(program: &Path, script: &Path) -> Command {
-    let mut command = Command::new(program);
-    command
-        .arg(script)
-        .current_dir(repo_root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+/// Killed when the test drops it.
+fn spawnable(command: std::process::Command) -> Command {
+    let mut command = Command::from(command);
+    command.kill_on_drop(true);
     command
 }
 
-/// What a peer client reported: its JSON verdict line and its stderr.
-#[derive(Debug)]
-pub struct ClientReport {
-    /// The JSON result line.
-    pub json: Value,
-    /// Diagnostics, for failure messages.
-    pub stderr: String,
-}
-
-impl ClientReport {
-    /// The full `Sec-WebSocket-Extensions` response header the peer saw.
-    pub fn extensions(&self) -> &str {
-        self.json["extensions"].as_str().unwrap_or_default()
-    }
-
-    /// Fails the test unless every check of the conversation passed.
-    pub fn assert_ok(&self) {
-        self.assert_checks(|_| false);
-    }
-
-    fn assert_checks(&self, excused: impl Fn(&Value) -> bool) {
-        let failed: Vec<&Value> = self.json["checks"]
-            .as_array()
-            .map(|checks| {
-                checks
-                    .iter()
-                    .filter(|c| c["ok"] != true && !excused(c))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let ran = self.json["checks"]
-            .as_array()
-            .is_some_and(|c| !c.is_empty());
-        assert!(
-            ran && failed.is_empty() && self.json.get("error").is_none(),
-            "peer client failed: failed checks {failed:?}, error {:?}\nreport: {}\nstderr: {}",
-            self.json.get("error"),
-            self.json,
-            self.stderr
-        );
-    }
-
-    /// Whether the peer ran a check of this name and it passed.
-    pub fn passed(&self, name: &str) -> bool {
-        self.json["checks"]
-            .as_array()
-            .is_some_and(|checks| checks.iter().any(|c| c["name"] == name && c["ok"] == true))
-    }
-}
-
-async fn run_to_report(mut command: Command, what: &str) -> ClientReport {
-    let child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}: {SETUP_HINT}"));
-    let output = within(what, child.wait_with_output())
-        .await
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let line = stdout.lines().next().unwrap_or_else(|| {
-        panic!(
-            "{what} printed nothing ({}); stderr: {stderr}",
-            output.status
-        )
-    });
-    let json = serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("{what} printed {line:?}, not JSON ({e}); stderr: {stderr}"));
-    ClientReport { json, stderr }
+async fn run_to_report(mut command: Command, what: &str) -> Report {
+    let output = within(what, command.output()).await;
+    Report::from_output(what, output)
 }
 
 /// Runs a peer's client conversation (interop/README.md) against `url`;
 /// `deflate` is the peer's `--deflate` JSON.
-pub async fn run_client(peer: Peer, url: &str, deflate: &str) -> ClientReport {
-    let mut command = command(&peer.program(), &peer.script("client"));
+pub async fn run_client(peer: Peer, url: &str, deflate: &str) -> Report {
+    let mut command = peer.command("client");
     command.args(["--url", url, "--deflate", deflate, "--timeout", "40"]);
     run_to_report(command, &format!("{peer:?} client --deflate {deflate}")).await
 }
 
 /// Runs headless Chromium's conversation (interop/chromium_client.mjs) against `url`.
-pub async fn run_chromium(url: &str) -> ClientReport {
-    let executable = chromium();
-    let mut command = command(&node(), &interop_dir().join("chromium_client.mjs"));
+pub async fn run_chromium(url: &str) -> Report {
+    let executable = peers::chromium();
+    let mut command = spawnable(peers::command(&node(), "chromium_client.mjs"));
     command.args(["--url", url, "--timeout", "40", "--executable"]);
     command.arg(executable);
     run_to_report(command, "chromium client").await
@@ -220,7 +82,7 @@ impl PeerServer {
     /// Starts a peer's echo server on a free port; `deflate` is its `--deflate` JSON.
     pub async fn start(peer: Peer, deflate: &str) -> PeerServer {
         let what = format!("{peer:?} echo server --deflate {deflate}");
-        let mut command = command(&peer.program(), &peer.script("server"));
+        let mut command = peer.command("server");
         command.args(["--port", "0", "--host", "127.0.0.1", "--timeout", "60"]);
         command.args(["--deflate", deflate]);
         let mut child = command
@@ -230,9 +92,7 @@ impl PeerServer {
         let mut lines = BufReader::new(stdout).lines();
         let first = within(&what, lines.next_line()).await;
         let port = match first {
-            Ok(Some(line)) => line
-                .strip_prefix("LISTENING ")
-                .and_then(|port| port.trim().parse().ok())
+            Ok(Some(line)) => listening_port(&line)
                 .unwrap_or_else(|| panic!("{what} printed {line:?} instead of LISTENING <port>")),
             other => {
                 let stderr = drain_stderr(&mut child).await;

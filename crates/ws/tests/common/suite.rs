@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use duplex_testkit::verdict::Report;
 use duplex_ws::{CloseFrame, DeflateConfig};
 use tokio::sync::Semaphore;
 
@@ -46,6 +47,17 @@ fn assert_negotiated(side: &conversation::ClientSide, case: &DeflateCase, label:
     );
 }
 
+/// The peer's conversation passed, with exactly the parameters the case calls for.
+fn assert_peer_negotiated(report: &Report, case: &DeflateCase, label: &str) {
+    report.assert_ok();
+    assert_eq!(
+        normalize_extensions(report.extensions()),
+        case.expected_params(),
+        "{label}: the extension the peer saw: {:?}",
+        report.extensions()
+    );
+}
+
 fn bye() -> CloseFrame {
     CloseFrame::new(4000, "duplex bye")
 }
@@ -69,13 +81,7 @@ pub async fn peer_client_vs_our_server(peer: Peer, case: DeflateCase) {
         );
         return;
     }
-    report.assert_ok();
-    assert_eq!(
-        normalize_extensions(report.extensions()),
-        case.expected_params(),
-        "{label}: the extension the peer saw: {:?}",
-        report.extensions()
-    );
+    assert_peer_negotiated(&report, &case, &label);
     let side = server.next_report().await;
     assert!(
         side.compressed,
@@ -159,13 +165,7 @@ pub async fn peer_client_offer_vs_our_server(peer: Peer, case: DeflateCase) {
         report.extensions(),
         report.json.get("error")
     );
-    report.assert_ok();
-    assert_eq!(
-        normalize_extensions(report.extensions()),
-        case.expected_params(),
-        "{label}: the extension the peer saw: {:?}",
-        report.extensions()
-    );
+    assert_peer_negotiated(&report, &case, &label);
     let side = server.next_report().await;
     assert!(side.compressed, "{label}: {side:?}");
     assert_eq!(side.error, None, "{label}");
