@@ -73,6 +73,11 @@ def wait_listening(port, proc, timeout=15.0):
 def tree_cpu_seconds(pid):
     """utime + stime of `pid` and all its descendants (threads are included in a
     process's own figures; exited, reaped children in its cutime/cstime)."""
+    return sum(tree_cpu_split(pid))
+
+
+def tree_cpu_split(pid):
+    """(user, system) CPU seconds of `pid` and all its descendants."""
     children = {}
     stats = {}
     for entry in os.listdir("/proc"):
@@ -86,14 +91,16 @@ def tree_cpu_seconds(pid):
             continue
         p = int(entry)
         ppid = int(fields[1])
-        stats[p] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+        stats[p] = (utime + cutime, stime + cstime)
         children.setdefault(ppid, []).append(p)
-    total, todo = 0, [pid]
+    user, system, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
-        total += stats.get(p, 0)
+        u, s = stats.get(p, (0, 0))
+        user, system = user + u, system + s
         todo.extend(children.get(p, []))
-    return total / CLK_TCK
+    return user / CLK_TCK, system / CLK_TCK
 
 
 def run_once(name, template, scenario, load_cmd, duration):

@@ -1,7 +1,6 @@
 //! One Engine.IO connection seen by Socket.IO: its packet decoder and the sockets it has
 //! opened in namespaces; the Engine.IO handler that routes packets to them.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use duplex_engineio::{CloseReason, Handler, Message};
@@ -15,9 +14,29 @@ use crate::socket::Socket;
 /// Per-connection state, attached to the Engine.IO socket.
 struct Client {
     decoder: Mutex<Decoder>,
-    sockets: Mutex<HashMap<String, Arc<Socket>>>,
+    /// The sockets opened, one per namespace: a connection joins few, so a list beats a map
+    /// (an idle connection's memory counts).
+    sockets: Mutex<Vec<Arc<Socket>>>,
     /// Set when Socket.IO itself ends the connection, so its sockets see the real reason.
     closing: Mutex<Option<DisconnectReason>>,
+    /// The `connect_timeout` timer, stopped once a namespace is joined.
+    connect_timer: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Client {
+    fn socket(&self, nsp: &str) -> Option<Arc<Socket>> {
+        lock(&self.sockets).iter().find(|s| s.ns() == nsp).cloned()
+    }
+
+    fn remove(&self, nsp: &str) -> Option<Arc<Socket>> {
+        let mut sockets = lock(&self.sockets);
+        let at = sockets.iter().position(|s| s.ns() == nsp)?;
+        Some(sockets.swap_remove(at))
+    }
+
+    fn take_all(&self) -> Vec<Arc<Socket>> {
+        std::mem::take(&mut *lock(&self.sockets))
+    }
 }
 
 /// The Engine.IO handler of a Socket.IO server (the type parameter of its layer and service).
@@ -34,23 +53,27 @@ impl Handler for EngineHandler {
             )),
             sockets: Mutex::default(),
             closing: Mutex::default(),
+            connect_timer: Mutex::default(),
         };
         let _ = conn.set_data(client);
         // A connection that joins no namespace in time is closed.
-        let conn = conn.clone();
+        let watched = conn.clone();
         let timeout = self.io.config.connect_timeout;
-        tokio::spawn(async move {
+        let timer = tokio::spawn(async move {
             tokio::select! {
                 () = tokio::time::sleep(timeout) => {
-                    let joined = conn.data::<Client>().is_some_and(|c| !lock(&c.sockets).is_empty());
+                    let joined = watched.data::<Client>().is_some_and(|c| !lock(&c.sockets).is_empty());
                     if !joined {
-                        tracing::debug!(sid = %conn.id(), "no namespace joined within connect_timeout");
-                        conn.close();
+                        tracing::debug!(sid = %watched.id(), "no namespace joined within connect_timeout");
+                        watched.close();
                     }
                 }
-                () = conn.closed() => {}
+                () = watched.closed() => {}
             }
         });
+        if let Some(client) = conn.data::<Client>() {
+            *lock(&client.connect_timer) = Some(timer.abort_handle());
+        }
     }
 
     fn on_message(&self, conn: &Arc<duplex_engineio::Socket>, message: Message) {
@@ -71,14 +94,14 @@ impl Handler for EngineHandler {
         match packet.kind {
             PacketType::Connect => self.connect(conn, client, packet),
             PacketType::Disconnect => {
-                let socket = lock(&client.sockets).remove(packet.nsp.as_str());
+                let socket = client.remove(packet.nsp.as_str());
                 match socket {
                     Some(socket) => socket.close(DisconnectReason::ClientNamespaceDisconnect),
                     None => conn.close(),
                 }
             }
             PacketType::Event | PacketType::Ack => {
-                let socket = lock(&client.sockets).get(packet.nsp.as_str()).cloned();
+                let socket = client.socket(packet.nsp.as_str());
                 match (socket, packet.kind) {
                     (Some(socket), PacketType::Event) => socket.on_event(packet),
                     (Some(socket), _) => socket.on_ack(packet),
@@ -104,8 +127,7 @@ impl Handler for EngineHandler {
         let reason = lock(&client.closing)
             .take()
             .unwrap_or_else(|| reason.into());
-        let sockets: Vec<Arc<Socket>> = lock(&client.sockets).drain().map(|(_, s)| s).collect();
-        for socket in sockets {
+        for socket in client.take_all() {
             socket.close(reason);
         }
     }
@@ -124,7 +146,7 @@ impl EngineHandler {
             }
             return;
         };
-        if lock(&client.sockets).contains_key(name) {
+        if client.socket(name).is_some() {
             // A second CONNECT for a joined namespace: an invalid state, which socket.io
             // answers by closing the connection (reason `forced close`).
             tracing::debug!(sid = %conn.id(), nsp = %name, "already connected to this namespace");
@@ -135,13 +157,18 @@ impl EngineHandler {
         let socket = Arc::new(Socket::new(ns.clone(), conn.clone(), packet.data, restored));
         // Registered before the middlewares run, so a client's later packets for this
         // namespace find it (the client sends none before the connect answer anyway).
-        lock(&client.sockets).insert(name.to_owned(), socket.clone());
+        lock(&client.sockets).push(socket.clone());
         let conn = conn.clone();
         let name = name.to_owned();
         run(async move {
-            if !ns.connect(socket.clone()).await {
-                if let Some(client) = conn.data::<Client>() {
-                    lock(&client.sockets).remove(&name);
+            let connected = ns.connect(socket.clone()).await;
+            if let Some(client) = conn.data::<Client>() {
+                if connected {
+                    if let Some(timer) = lock(&client.connect_timer).take() {
+                        timer.abort();
+                    }
+                } else {
+                    client.remove(&name);
                 }
             }
         });
@@ -151,13 +178,7 @@ impl EngineHandler {
 /// Unregisters a socket that left its namespace from its connection.
 pub(crate) fn forget(conn: &duplex_engineio::Socket, socket: &Arc<Socket>) {
     if let Some(client) = conn.data::<Client>() {
-        let mut sockets = lock(&client.sockets);
-        if sockets
-            .get(socket.ns())
-            .is_some_and(|s| Arc::ptr_eq(s, socket))
-        {
-            sockets.remove(socket.ns());
-        }
+        lock(&client.sockets).retain(|s| !Arc::ptr_eq(s, socket));
     }
 }
 
@@ -165,7 +186,7 @@ pub(crate) fn forget(conn: &duplex_engineio::Socket, socket: &Arc<Socket>) {
 /// connection closes: socket.io's `socket.disconnect(true)`.
 pub(crate) fn disconnect_all(conn: &duplex_engineio::Socket) {
     let sockets: Vec<Arc<Socket>> = match conn.data::<Client>() {
-        Some(client) => lock(&client.sockets).drain().map(|(_, s)| s).collect(),
+        Some(client) => client.take_all(),
         None => Vec::new(),
     };
     for socket in sockets {

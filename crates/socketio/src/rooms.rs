@@ -1,7 +1,7 @@
 //! The local room index of a namespace: which sockets are in which room.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::sid_hash::{SidMap, SidSet};
 
@@ -66,40 +66,56 @@ impl<T: IntoRooms, const N: usize> IntoRooms for [T; N] {
 }
 
 /// Rooms to sockets and back.
+///
+/// Every socket starts in the room named by its id. Those rooms are kept apart, as one set
+/// of ids: a map entry, a member set and a room list per socket would be most of an idle
+/// socket's bookkeeping, for rooms that never hold anyone else.
 #[derive(Debug, Default)]
 pub(crate) struct RoomIndex {
+    /// Rooms joined by name (a socket's own room is never here).
     members: HashMap<Room, SidSet>,
-    rooms_of: SidMap<HashSet<Room>>,
+    rooms_of: SidMap<Vec<Room>>,
+    /// Sockets in their own room.
+    own: SidSet,
 }
 
 impl RoomIndex {
     pub(crate) fn join(&mut self, sid: Sid, rooms: &[Room]) {
-        let mine = self.rooms_of.entry(sid).or_default();
         for room in rooms {
-            mine.insert(room.clone());
-            self.members.entry(room.clone()).or_default().insert(sid);
+            if room == sid.as_str() {
+                self.own.insert(sid);
+                continue;
+            }
+            let mine = self.rooms_of.entry(sid).or_default();
+            if !mine.contains(room) {
+                mine.push(room.clone());
+                self.members.entry(room.clone()).or_default().insert(sid);
+            }
         }
     }
 
     pub(crate) fn leave(&mut self, sid: Sid, rooms: &[Room]) {
-        let Some(mine) = self.rooms_of.get_mut(&sid) else {
-            return;
-        };
-        let mut left = Vec::with_capacity(rooms.len());
         for room in rooms {
-            if mine.remove(room) {
-                left.push(room);
+            if room == sid.as_str() {
+                self.own.remove(&sid);
+                continue;
             }
-        }
-        if mine.is_empty() {
-            self.rooms_of.remove(&sid);
-        }
-        for room in left {
+            let Some(mine) = self.rooms_of.get_mut(&sid) else {
+                continue;
+            };
+            let Some(at) = mine.iter().position(|r| r == room) else {
+                continue;
+            };
+            mine.remove(at);
+            if mine.is_empty() {
+                self.rooms_of.remove(&sid);
+            }
             self.remove_member(room, sid);
         }
     }
 
     pub(crate) fn leave_all(&mut self, sid: Sid) {
+        self.own.remove(&sid);
         if let Some(mine) = self.rooms_of.remove(&sid) {
             for room in &mine {
                 self.remove_member(room, sid);
@@ -116,11 +132,22 @@ impl RoomIndex {
         }
     }
 
+    /// The rooms of `sid`: its own first (while it is in it), then the others in the order
+    /// joined.
     pub(crate) fn rooms_of(&self, sid: Sid) -> Vec<Room> {
-        self.rooms_of
-            .get(&sid)
-            .map(|rooms| rooms.iter().cloned().collect())
-            .unwrap_or_default()
+        let own = self
+            .own
+            .contains(&sid)
+            .then(|| Room::Owned(sid.to_string()));
+        let joined = self.rooms_of.get(&sid).into_iter().flatten().cloned();
+        own.into_iter().chain(joined).collect()
+    }
+
+    /// The members of `room`: those who joined it by name, and the socket whose id it is.
+    fn members_of<'a>(&'a self, room: &Room) -> impl Iterator<Item = Sid> + 'a {
+        let named = self.members.get(room).into_iter().flatten().copied();
+        let owner = Sid::parse(room).filter(|sid| self.own.contains(sid));
+        named.chain(owner)
     }
 
     /// The sockets in any of `rooms`, none of `except`; every socket when `rooms` is empty
@@ -134,9 +161,7 @@ impl RoomIndex {
     ) {
         let excluded: SidSet = except
             .iter()
-            .filter_map(|room| self.members.get(room))
-            .flatten()
-            .copied()
+            .flat_map(|room| self.members_of(room))
             .collect();
         let keep = |sid: Sid| {
             if !excluded.contains(&sid) {
@@ -145,21 +170,14 @@ impl RoomIndex {
         };
         match rooms {
             [] => all.for_each(keep),
-            // The common broadcast: one room's members are distinct already.
-            [room] => self
-                .members
-                .get(room)
-                .into_iter()
-                .flatten()
-                .copied()
-                .for_each(keep),
+            // The common broadcast: one room's members are distinct already (a socket's own
+            // room is never among the named ones).
+            [room] => self.members_of(room).for_each(keep),
             _ => {
                 let mut seen = SidSet::default();
                 rooms
                     .iter()
-                    .filter_map(|room| self.members.get(room))
-                    .flatten()
-                    .copied()
+                    .flat_map(|room| self.members_of(room))
                     .filter(|sid| seen.insert(*sid))
                     .for_each(keep);
             }
@@ -168,7 +186,12 @@ impl RoomIndex {
 
     /// Every room that has members.
     pub(crate) fn all_rooms(&self) -> Vec<Room> {
-        self.members.keys().cloned().collect()
+        let own = self
+            .own
+            .iter()
+            .filter(|sid| !self.members.contains_key(sid.as_str()))
+            .map(|sid| Room::Owned(sid.to_string()));
+        self.members.keys().cloned().chain(own).collect()
     }
 }
 
@@ -203,5 +226,44 @@ mod tests {
         assert_eq!(index.rooms_of(b), Vec::<Room>::new());
         index.leave(a, &"red".into_rooms());
         assert_eq!(index.all_rooms(), vec![Room::from("blue")]);
+    }
+
+    #[test]
+    fn own_rooms_are_rooms_like_the_others() {
+        let (a, b) = (Sid::generate(), Sid::generate());
+        let own = |sid: Sid| Room::from(sid.to_string());
+        let mut index = RoomIndex::default();
+        index.join(a, &[own(a)]);
+        index.join(b, &[own(b)]);
+        // b also joins a room named like a's id: both are its members, once each.
+        index.join(b, &[own(a), Room::from("x")]);
+        index.join(a, &[own(a), Room::from("x")]);
+        assert_eq!(index.rooms_of(a), [own(a), Room::from("x")]);
+        assert_eq!(index.rooms_of(b), [own(b), own(a), Room::from("x")]);
+        let select = |index: &RoomIndex, rooms: &[Room], except: &[Room]| {
+            let mut found = Vec::new();
+            index.select(rooms, except, [a, b].into_iter(), |sid| found.push(sid));
+            found.sort_by_key(|s| s.to_string());
+            found
+        };
+        let mut both = vec![a, b];
+        both.sort_by_key(|s| s.to_string());
+        assert_eq!(select(&index, &[own(a)], &[]), both);
+        assert_eq!(select(&index, &[own(b)], &[]), [b]);
+        assert_eq!(select(&index, &[own(b), Room::from("x")], &[]), both);
+        assert_eq!(select(&index, &[Room::from("x")], &[own(b)]), [a]);
+        assert_eq!(select(&index, &[], &[own(a)]), Vec::<Sid>::new());
+        let mut all = index.all_rooms();
+        all.sort();
+        let mut want = vec![own(a), own(b), Room::from("x")];
+        want.sort();
+        assert_eq!(all, want);
+        // Leaving one's own room, as socket.io allows: no longer reached by its id.
+        index.leave(b, &[own(b)]);
+        assert_eq!(select(&index, &[own(b)], &[]), Vec::<Sid>::new());
+        assert_eq!(index.rooms_of(b), [own(a), Room::from("x")]);
+        index.leave_all(a);
+        assert_eq!(index.rooms_of(a), Vec::<Room>::new());
+        assert_eq!(select(&index, &[own(a)], &[]), [b]);
     }
 }

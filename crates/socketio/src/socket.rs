@@ -66,7 +66,9 @@ pub struct Socket {
     pub(crate) ns: Arc<Namespace>,
     pub(crate) conn: Arc<duplex_engineio::Socket>,
     handshake: Handshake,
-    handlers: RwLock<HashMap<String, BoxedEventHandler>>,
+    /// By event name. A socket has few handlers, so a list beats a map (its memory stays
+    /// with every idle socket).
+    handlers: RwLock<Vec<(Box<str>, BoxedEventHandler)>>,
     any_handlers: RwLock<Vec<BoxedEventHandler>>,
     middlewares: RwLock<Vec<EventMiddleware>>,
     outgoing: RwLock<Vec<OutgoingHandler>>,
@@ -179,7 +181,12 @@ impl Socket {
         H: EventHandler<P>,
         P: 'static,
     {
-        write(&self.handlers).insert(event.into(), boxed_event_handler(handler));
+        let (event, handler) = (event.into(), boxed_event_handler(handler));
+        let mut handlers = write(&self.handlers);
+        match handlers.iter_mut().find(|(name, _)| **name == *event) {
+            Some(slot) => slot.1 = handler,
+            None => handlers.push((event.into_boxed_str(), handler)),
+        }
     }
 
     /// Sees every event, before its own handler (`socket.onAny`).
@@ -450,7 +457,10 @@ impl Socket {
                 return;
             }
         }
-        let handler = read(&self.handlers).get(&ctx.event).cloned();
+        let handler = read(&self.handlers)
+            .iter()
+            .find(|(name, _)| **name == *ctx.event)
+            .map(|(_, handler)| handler.clone());
         if let Some(handler) = handler {
             handler(ctx);
         }
