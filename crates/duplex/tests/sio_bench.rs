@@ -1,0 +1,152 @@
+//! The Socket.IO load generators (`duplex bench sio-*`) against our server (in process, the
+//! handlers of the `bench_server` example) and Node's `socket.io`
+//! (interop/sio_bench_server.mjs): every command passes its own checks against both, and
+//! fails loudly against a server that acks wrong. Needs `scripts/setup`.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use duplex_socketio::{AckSender, RawArgs, SocketIo, SocketRef};
+use duplex_testkit::peers::{self, listening_port};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+
+/// Our server with the bench contract; with `wrong`, `echo` acks with no arguments.
+async fn our_server(wrong: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let io = SocketIo::builder().build();
+    let broadcaster = io.clone();
+    io.ns("/", move |socket: SocketRef| {
+        let io = broadcaster.clone();
+        async move {
+            socket.on("echo", move |args: RawArgs, ack: AckSender| async move {
+                let _ = if wrong {
+                    ack.send(&())
+                } else {
+                    ack.send_raw(&args)
+                };
+            });
+            socket.on("join", |socket: SocketRef, ack: AckSender| async move {
+                socket.join("r");
+                let _ = ack.send(&());
+            });
+            socket.on("broadcast", move |args: RawArgs| {
+                let io = io.clone();
+                async move {
+                    let _ = io.to("r").emit_raw("msg", &args);
+                }
+            });
+        }
+    });
+    tokio::spawn(duplex_socketio::serve(listener, io));
+    format!("http://127.0.0.1:{port}/socket.io/")
+}
+
+/// Node's socket.io bench server; killed when the returned child is dropped.
+async fn node_server() -> (Child, String) {
+    let node = peers::node(&["socket.io"]);
+    let mut command = Command::from(peers::command(&node, "sio_bench_server.mjs"));
+    let mut child = command
+        .args(["--port", "0", "--quiet"])
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut first = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        BufReader::new(stdout).read_line(&mut first),
+    )
+    .await
+    .expect("node announces its port in time")
+    .expect("readable");
+    let port = listening_port(&first)
+        .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
+    (child, format!("http://127.0.0.1:{port}/socket.io/"))
+}
+
+/// Runs `duplex bench <args> --url <url> --json`; returns (success, last JSON line, stderr).
+async fn bench(url: &str, args: &[&str]) -> (bool, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .arg("bench")
+        .args(args)
+        .args(["--url", url, "--json"])
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .expect("the load generator finishes in time")
+        .expect("the load generator runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json = stdout
+        .lines()
+        .rev()
+        .find(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("valid JSON"))
+        .unwrap_or(serde_json::Value::Null);
+    (output.status.success(), json, stderr)
+}
+
+/// Every load generator, each checked by its own JSON figures.
+async fn every_command_passes(url: &str) {
+    let args = [
+        "sio-echo",
+        "--clients",
+        "4",
+        "--in-flight",
+        "4",
+        "--duration",
+        "0.5",
+    ];
+    let (ok, json, stderr) = bench(url, &args).await;
+    assert!(ok, "sio-echo: {stderr}");
+    assert!(json["acks"].as_u64().is_some_and(|n| n >= 16), "{json}");
+    assert_eq!(json["errors"], 0, "{json}");
+
+    let args = ["sio-fanout", "--clients", "20", "--duration", "0.5"];
+    let (ok, json, stderr) = bench(url, &args).await;
+    assert!(ok, "sio-fanout: {stderr}");
+    let broadcasts = json["broadcasts"].as_u64().expect("broadcasts");
+    assert!(broadcasts > 0, "{json}");
+    assert_eq!(json["deliveries"], broadcasts * 20, "{json}");
+    assert_eq!(json["errors"], 0, "{json}");
+
+    let args = ["sio-idle", "--sessions", "10", "--hold", "0.2"];
+    let (ok, json, stderr) = bench(url, &args).await;
+    assert!(ok, "sio-idle: {stderr}");
+    assert_eq!(json["alive_after_hold"], 10, "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_load_generator_passes_against_our_server() {
+    every_command_passes(&our_server(false).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_load_generator_passes_against_node_socket_io() {
+    let (_node, url) = node_server().await;
+    every_command_passes(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_ack_fails_the_run_and_is_named() {
+    let url = our_server(true).await;
+    let args = [
+        "sio-echo",
+        "--clients",
+        "2",
+        "--in-flight",
+        "2",
+        "--duration",
+        "0.2",
+    ];
+    let (ok, json, stderr) = bench(&url, &args).await;
+    assert!(!ok, "a wrong ack must fail the run: {json}");
+    assert_eq!(json["errors"], 2, "{json}");
+    assert!(stderr.contains("ack 0: expected"), "{stderr}");
+}
