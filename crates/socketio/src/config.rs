@@ -1,9 +1,11 @@
 //! Socket.IO options, beside the Engine.IO ones.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use duplex_socketio_proto::Parser;
 
+use crate::extensions::Extensions;
 use crate::recovery::RecoveryConfig;
 
 /// Socket.IO's own options; the transport's are `duplex_engineio::Config`.
@@ -24,6 +26,8 @@ pub struct SocketIoConfig {
     /// How long an adapter operation (a broadcast to other nodes, a socket query) may take.
     /// Default 5 s, as socket.io's cluster adapters.
     pub adapter_timeout: Duration,
+    /// App-wide values handlers take with [`State`](crate::State) (one per type).
+    pub(crate) state: Arc<Extensions>,
 }
 
 impl Default for SocketIoConfig {
@@ -35,6 +39,7 @@ impl Default for SocketIoConfig {
             parser: Parser::Default,
             adapter_timeout: Duration::from_secs(5),
             recovery: None,
+            state: Arc::default(),
         }
     }
 }

@@ -139,6 +139,9 @@ pub enum ExtractError {
     /// The arguments do not deserialize into the requested type.
     #[error("event arguments: {0}")]
     Data(#[from] serde_json::Error),
+    /// No app-wide state of the requested type was given to the builder.
+    #[error("no state of type {0} (SocketIoBuilder::with_state)")]
+    State(&'static str),
 }
 
 /// A handler parameter taken from an event.
@@ -150,6 +153,20 @@ pub trait FromEvent: Sized {
 impl FromEvent for SocketRef {
     fn from_event(ctx: &EventContext) -> Result<Self, ExtractError> {
         Ok(ctx.socket.clone())
+    }
+}
+
+/// App-wide state given to [`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state),
+/// cloned out for the handler.
+#[derive(Debug, Clone)]
+pub struct State<T>(pub T);
+
+impl<T: std::any::Any + Clone> FromEvent for State<T> {
+    fn from_event(ctx: &EventContext) -> Result<Self, ExtractError> {
+        ctx.socket
+            .state::<T>()
+            .map(State)
+            .ok_or(ExtractError::State(std::any::type_name::<T>()))
     }
 }
 

@@ -187,6 +187,14 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Makes `value` available to every handler as [`State<T>`](crate::State) (and through
+    /// [`Socket::state`](crate::Socket::state)), one value per type. Values are cloned out for
+    /// each handler: share big or mutable state through an `Arc`.
+    pub fn with_state<T: std::any::Any + Send + Sync>(self, value: T) -> Self {
+        self.config.state.insert(value);
+        self
+    }
+
     /// The server.
     pub fn build(self) -> SocketIo {
         let inner = Arc::new(IoInner {

@@ -28,7 +28,7 @@ pub use error::{AckError, ConnectError, SendError};
 pub use extensions::Extensions;
 pub use handler::{
     Bin, Data, Event, EventContext, EventHandler, ExtractError, FromEvent, RawArgs, SocketRef,
-    TryData,
+    State, TryData,
 };
 pub use io::{NamespaceRef, SocketIo, SocketIoBuilder, serve, serve_with_shutdown};
 pub use operators::BroadcastOperators;

@@ -12,6 +12,7 @@ use crate::config::SocketIoConfig;
 use crate::recovery::{MissedEvent, RecoveryLog, Session};
 
 use crate::error::ConnectError;
+use crate::extensions::Extensions;
 use crate::handler::{BoxFuture, SocketRef};
 use crate::rooms::{Room, RoomIndex};
 use crate::sid_hash::SidMap;
@@ -40,6 +41,8 @@ pub(crate) struct Namespace {
     pub(crate) adapter_timeout: Duration,
     recovery: Option<Mutex<RecoveryLog>>,
     skip_middlewares_on_recovery: bool,
+    /// The server's app-wide state.
+    pub(crate) state: Arc<Extensions>,
 }
 
 impl Namespace {
@@ -60,6 +63,7 @@ impl Namespace {
             adapter_timeout: config.adapter_timeout,
             recovery: config.recovery.map(|r| Mutex::new(RecoveryLog::new(r))),
             skip_middlewares_on_recovery: config.recovery.is_some_and(|r| r.skip_middlewares),
+            state: config.state.clone(),
         }
     }
 

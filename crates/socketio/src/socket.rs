@@ -319,6 +319,12 @@ impl Socket {
         Ok(AckFuture::new(receiver, self.ns.ack_timeout()))
     }
 
+    /// The server's app-wide state of type `T`
+    /// ([`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state)), cloned.
+    pub fn state<T: std::any::Any + Clone>(&self) -> Option<T> {
+        self.ns.state.get::<T>()
+    }
+
     /// Joins rooms.
     pub fn join(&self, rooms: impl IntoRooms) {
         self.ns.join(self.id, &rooms.into_rooms());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use duplex_socketio::{
-    AckSender, Binary, ConnectError, Data, DisconnectReason, RawArgs, SocketIo, SocketRef,
+    AckSender, Binary, ConnectError, Data, DisconnectReason, RawArgs, SocketIo, SocketRef, State,
 };
 use duplex_ws::{MaybeTlsStream, Message, WebSocket};
 use tokio::sync::mpsc;
@@ -26,7 +26,10 @@ impl Drop for Server {
 }
 
 async fn start(connect_timeout: Duration) -> Server {
-    let io = SocketIo::builder().connect_timeout(connect_timeout).build();
+    let io = SocketIo::builder()
+        .connect_timeout(connect_timeout)
+        .with_state(String::from("app state"))
+        .build();
     let (tx, events) = mpsc::unbounded_channel();
     let log = Arc::new(tx);
     let on_connect = {
@@ -44,6 +47,19 @@ async fn start(connect_timeout: Duration) -> Server {
                     |s: SocketRef, Data(v): Data<serde_json::Value>, ack: AckSender| async move {
                         let _ = s.emit("echo-back", &v);
                         let _ = ack.send(&v);
+                    },
+                );
+                socket.on(
+                    "state",
+                    |State(s): State<String>, ack: AckSender| async move {
+                        let _ = ack.send(&s);
+                    },
+                );
+                // No u32 was given: the handler cannot run, nothing answers.
+                socket.on(
+                    "no-state",
+                    |State(n): State<u32>, ack: AckSender| async move {
+                        let _ = ack.send(&n);
                     },
                 );
                 socket.on("echo-raw", |s: SocketRef, args: RawArgs| async move {
@@ -262,4 +278,19 @@ async fn binary_attachments_and_rooms() {
     );
     assert_eq!(recv(&mut a).await, "<binary b\"\\t\">");
     assert_eq!(recv(&mut a).await, "<binary b\"\\t\">");
+}
+
+#[tokio::test]
+async fn handlers_take_app_state() {
+    let server = start(Duration::from_secs(45)).await;
+    let mut ws = open(&server).await;
+    send(&mut ws, "40").await;
+    assert!(recv(&mut ws).await.starts_with(r#"40{"sid":""#));
+    send(&mut ws, r#"421["no-state"]"#).await;
+    send(&mut ws, r#"422["state"]"#).await;
+    // The first event's handler did not run: the next packet is the second's ack.
+    assert_eq!(recv(&mut ws).await, r#"432["app state"]"#);
+    let socket = server.io.of("/").unwrap().sockets().pop().unwrap();
+    assert_eq!(socket.state::<String>().as_deref(), Some("app state"));
+    assert_eq!(socket.state::<u32>(), None);
 }
