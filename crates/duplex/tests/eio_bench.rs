@@ -3,15 +3,15 @@
 //! checks against both, pings included (300 ms interval), and fails loudly against a
 //! server that answers wrong. Needs `scripts/setup`.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use duplex_engineio::{Config, EngineIo, Handler, Message, Socket};
-use duplex_testkit::peers::{self, listening_port};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+
+mod common;
+use common::{bench, node_server};
 
 const PING_INTERVAL_MS: u64 = 300;
 const PING_TIMEOUT_MS: u64 = 200;
@@ -36,56 +36,6 @@ async fn our_server() -> String {
         EngineIo::new(config, Echo),
     ));
     format!("http://127.0.0.1:{port}/engine.io/")
-}
-
-/// Node's engine.io echo server; killed when the returned child is dropped.
-async fn node_server() -> (Child, String) {
-    let node = peers::node(&["engine.io"]);
-    let mut command = Command::from(peers::command(&node, "eio_echo_server.mjs"));
-    let mut child = command
-        .args(["--port", "0", "--quiet"])
-        .args(["--ping-interval", &PING_INTERVAL_MS.to_string()])
-        .args(["--ping-timeout", &PING_TIMEOUT_MS.to_string()])
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node starts");
-    let stdout = child.stdout.take().expect("piped");
-    let mut first = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        BufReader::new(stdout).read_line(&mut first),
-    )
-    .await
-    .expect("node announces its port in time")
-    .expect("readable");
-    let port = listening_port(&first)
-        .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
-    (child, format!("http://127.0.0.1:{port}/engine.io/"))
-}
-
-/// Runs `duplex bench <args> --url <url> --json`; returns (success, last JSON line, stderr).
-async fn bench(url: &str, args: &[&str]) -> (bool, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .arg("bench")
-        .args(args)
-        .args(["--url", url, "--json"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), output)
-        .await
-        .expect("the load generator finishes in time")
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let json = stdout
-        .lines()
-        .rev()
-        .find(|line| line.starts_with('{'))
-        .map(|line| serde_json::from_str(line).expect("valid JSON"))
-        .unwrap_or(serde_json::Value::Null);
-    (output.status.success(), json, stderr)
 }
 
 /// Every load generator, each checked by its own JSON figures.
@@ -153,7 +103,11 @@ async fn every_load_generator_passes_against_our_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_load_generator_passes_against_node_engine_io() {
-    let (_node, url) = node_server().await;
+    let interval = PING_INTERVAL_MS.to_string();
+    let timeout = PING_TIMEOUT_MS.to_string();
+    let args = ["--ping-interval", &interval, "--ping-timeout", &timeout];
+    let (_node, url) =
+        node_server(&["engine.io"], "eio_echo_server.mjs", &args, "/engine.io/").await;
     every_command_passes(&url).await;
 }
 

@@ -3,14 +3,11 @@
 //! (interop/sio_bench_server.mjs): every command passes its own checks against both, and
 //! fails loudly against a server that acks wrong. Needs `scripts/setup`.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use duplex_socketio::{AckSender, RawArgs, SocketIo, SocketRef};
-use duplex_testkit::peers::{self, listening_port};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+
+mod common;
+use common::{bench, node_server};
 
 /// Our server with the bench contract; with `wrong`, `echo` acks with no arguments.
 async fn our_server(wrong: bool) -> String {
@@ -42,54 +39,6 @@ async fn our_server(wrong: bool) -> String {
     });
     tokio::spawn(duplex_socketio::serve(listener, io));
     format!("http://127.0.0.1:{port}/socket.io/")
-}
-
-/// Node's socket.io bench server; killed when the returned child is dropped.
-async fn node_server() -> (Child, String) {
-    let node = peers::node(&["socket.io"]);
-    let mut command = Command::from(peers::command(&node, "sio_bench_server.mjs"));
-    let mut child = command
-        .args(["--port", "0", "--quiet"])
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node starts");
-    let stdout = child.stdout.take().expect("piped");
-    let mut first = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        BufReader::new(stdout).read_line(&mut first),
-    )
-    .await
-    .expect("node announces its port in time")
-    .expect("readable");
-    let port = listening_port(&first)
-        .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
-    (child, format!("http://127.0.0.1:{port}/socket.io/"))
-}
-
-/// Runs `duplex bench <args> --url <url> --json`; returns (success, last JSON line, stderr).
-async fn bench(url: &str, args: &[&str]) -> (bool, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .arg("bench")
-        .args(args)
-        .args(["--url", url, "--json"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), output)
-        .await
-        .expect("the load generator finishes in time")
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let json = stdout
-        .lines()
-        .rev()
-        .find(|line| line.starts_with('{'))
-        .map(|line| serde_json::from_str(line).expect("valid JSON"))
-        .unwrap_or(serde_json::Value::Null);
-    (output.status.success(), json, stderr)
 }
 
 /// Every load generator, each checked by its own JSON figures.
@@ -129,7 +78,8 @@ async fn every_load_generator_passes_against_our_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_load_generator_passes_against_node_socket_io() {
-    let (_node, url) = node_server().await;
+    let (_node, url) =
+        node_server(&["socket.io"], "sio_bench_server.mjs", &[], "/socket.io/").await;
     every_command_passes(&url).await;
 }
 
