@@ -38,6 +38,27 @@
 //! Packets the application sends wait in one queue whatever the transport: during the switch
 //! they stay queued and go, in order, over the WebSocket right after the `5`.
 //!
+//! A driver is one loop that waits on whichever comes first:
+//!
+//! ```text
+//! loop {
+//!     while let Some(a) = session.poll_action() { start it (POST, WebSocket send/open/close, pause) }
+//!     while let Some(e) = session.poll_event() { hand it to the application; stop after Close }
+//!     if session.wants_poll() and no GET is under way { start a GET (with sid= once known) }
+//!     select {
+//!         GET answered 200      => session.handle_poll_body(body, now)   (then GET again)
+//!         GET/POST failed       => session.poll_failed()
+//!         POST answered 200     => session.post_done()
+//!         GET over after PausePolling => session.polling_paused()
+//!         WebSocket connected   => session.ws_opened()
+//!         WebSocket message     => session.handle_ws_message(message, now)
+//!         WebSocket closed/error => session.ws_closed() / session.ws_error()
+//!         application message  => session.send(message); close => session.close()
+//!         sleep until session.next_deadline() => session.handle_timeout(now)
+//!     }
+//! }
+//! ```
+//!
 //! ```
 //! use std::time::Instant;
 //! use bytes::Bytes;
@@ -55,6 +76,8 @@
 //! ```
 
 mod post;
+#[cfg(test)]
+mod random_tests;
 mod session;
 #[cfg(test)]
 mod tests;
