@@ -1,7 +1,8 @@
 //! The one error type of the crate: why bytes from the peer are not valid Engine.IO.
 
 /// A decoding error. Every one means the peer broke the protocol; servers close the session
-/// with reason `parse error` (over polling, after answering HTTP 400).
+/// with reason `parse error` (over polling, after answering HTTP 400), clients with
+/// `transport error`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -23,13 +24,20 @@ pub enum Error {
     /// An open packet whose JSON is not the handshake object.
     #[error("invalid open packet: {0}")]
     InvalidOpen(String),
+    /// A packet the server may not send at this point of a client session: anything but the
+    /// open packet first, or a second open packet.
+    #[error("unexpected {0:?} packet")]
+    UnexpectedPacket(crate::packet::PacketType),
 }
 
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
 
+    use std::time::Instant;
+
     use super::*;
+    use crate::client::{ClientOptions, ClientSession};
     use crate::{OpenPacket, Packet, Protocol, payload};
 
     /// A number per variant; the match has no wildcard so a new variant must be added here,
@@ -42,6 +50,7 @@ mod tests {
             Error::InvalidUtf8 => 3,
             Error::MalformedPayload(_) => 4,
             Error::InvalidOpen(_) => 5,
+            Error::UnexpectedPacket(_) => 6,
         }
     }
 
@@ -56,11 +65,14 @@ mod tests {
             payload::decode(Bytes::from_static(b"x:4"), Protocol::V3).unwrap_err(),
             OpenPacket::from_json(r#"{"sid":1}"#).unwrap_err(),
             Packet::decode_binary(Bytes::new(), Protocol::V3).unwrap_err(),
+            ClientSession::new(ClientOptions::default())
+                .handle_poll_body(Bytes::from_static(b"4hi"), Instant::now())
+                .unwrap_err(),
         ];
         let mut seen: Vec<usize> = reached.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5, 6]);
         // Each says what went wrong.
         assert!(reached.iter().all(|e| !e.to_string().is_empty()));
     }

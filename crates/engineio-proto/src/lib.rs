@@ -1,7 +1,8 @@
 //! Engine.IO, the transport layer under Socket.IO, as pure functions and state machines over
 //! bytes: packets in their text and binary forms, the HTTP long-polling payload, the open
-//! (handshake) packet, session ids, and the heartbeat as deadlines. No I/O and no runtime:
-//! `duplex-engineio` drives these over hyper and `duplex-ws`.
+//! (handshake) packet, session ids, the heartbeat as deadlines, and a client session as a state
+//! machine ([`client`]). No I/O and no runtime: `duplex-engineio` drives these over hyper and
+//! `duplex-ws`.
 //!
 //! ```
 //! use bytes::{Bytes, BytesMut};
@@ -29,6 +30,7 @@
 //! The codec is checked byte for byte against the JavaScript reference parsers
 //! (engine.io-parser 5 for v4, 2.2 for v3): see `testdata/gen_reference_vectors.cjs`.
 
+pub mod client;
 mod error;
 pub mod heartbeat;
 mod message;
