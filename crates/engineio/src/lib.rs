@@ -31,6 +31,8 @@
 //! with it; a WebSocket session has one more task carrying its frames.
 
 mod body;
+#[cfg(feature = "client")]
+pub mod client;
 mod compress;
 mod config;
 mod cors;
