@@ -35,7 +35,8 @@ pub enum ConnectError {
     /// The server closed the connection before the open packet.
     #[error("the server closed the connection before the open packet")]
     Closed,
-    /// No open packet within [`ClientConfig::connect_timeout`](super::ClientConfig::connect_timeout).
+    /// No open packet within the
+    /// [`connect_timeout`](super::ClientConfig::connect_timeout).
     #[error("no open packet within {0:?}")]
     Timeout(Duration),
 }

@@ -2,16 +2,18 @@
 //! or WebSocket, upgrades as the server offers, answers the server's pings and hands the
 //! application a [`Client`] to send with and [`Events`] to read.
 //!
-//! The session's rules live in the sans-IO [`ClientSession`](duplex_engineio_proto::client::ClientSession);
-//! this module only runs it: one tokio task per session, with polling GETs and POSTs on two
-//! kept-alive HTTP/1.1 connections (as a browser keeps two requests in flight) and the
-//! WebSocket of duplex-ws. Plain `http://` only: TLS is not supported yet.
+//! The session's rules live in the sans-IO
+//! [`ClientSession`](duplex_engineio_proto::client::ClientSession); this module only runs
+//! it: one tokio task per session, with polling GETs and POSTs on two kept-alive HTTP/1.1
+//! connections (as a browser keeps two requests in flight) and the WebSocket of duplex-ws.
+//! Plain `http://` only: TLS is not supported yet.
 //!
 //! ```no_run
 //! use duplex_engineio::client::{self, ClientConfig, ClientEvent};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let (client, mut events) = client::connect("http://127.0.0.1:3000/", ClientConfig::default()).await?;
+//! let url = "http://127.0.0.1:3000/engine.io/";
+//! let (client, mut events) = client::connect(url, ClientConfig::default()).await?;
 //! client.send("hello")?;
 //! while let Some(event) = events.recv().await {
 //!     match event {
