@@ -369,3 +369,109 @@ async fn connect_failures_are_typed() {
     assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The heartbeat and the connections under the session
+
+/// A server that answers the handshake (with a 200 ms ping interval and timeout, no upgrade)
+/// and then nothing at all; sends the handshake's request head on `heads`.
+async fn silent_after_open(heads: tokio::sync::mpsc::UnboundedSender<String>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/engine.io/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut answered = false;
+        let mut held = Vec::new();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            if answered {
+                held.push(stream);
+                continue;
+            }
+            answered = true;
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0];
+                if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                head.push(byte[0]);
+            }
+            let _ = heads.send(String::from_utf8_lossy(&head).into_owned());
+            let open = r#"0{"sid":"silent","upgrades":[],"pingInterval":200,"pingTimeout":200,"maxPayload":1000000}"#;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=UTF-8\r\ncontent-length: {}\r\n\r\n{open}",
+                open.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            // The same kept-alive connection carries the next GET, which is never answered.
+            held.push(stream);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_server_that_stops_pinging_is_left_and_headers_and_query_go_out() {
+    let (heads_tx, mut heads) = tokio::sync::mpsc::unbounded_channel();
+    let url = silent_after_open(heads_tx).await;
+    let config = ClientConfig::default().query("token", "a b").header(
+        http::HeaderName::from_static("x-test"),
+        http::HeaderValue::from_static("yes"),
+    );
+    let started = std::time::Instant::now();
+    let (client, mut events) = within("connect", client::connect(&url, config))
+        .await
+        .expect("the handshake is answered");
+    assert_eq!(client.sid(), "silent");
+    assert_eq!(
+        next_event(&mut events).await,
+        ClientEvent::Close(CloseReason::PingTimeout)
+    );
+    // The deadline is pingInterval + pingTimeout after the open packet.
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let head = heads
+        .recv()
+        .await
+        .expect("the handshake's head")
+        .to_lowercase();
+    assert!(
+        head.starts_with("get /engine.io/?token=a%20b&eio=4&transport=polling http/1.1\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nx-test: yes\r\n"), "{head}");
+}
+
+/// Node closes a kept-alive connection idle for 5 s (`keepAliveTimeout`; measured here: 6 s,
+/// its checks run once a second): the next POST goes on a new one.
+#[tokio::test]
+async fn a_post_after_the_server_closed_the_idle_connection() {
+    let node = peers::node(&["engine.io"]);
+    let mut child = Command::from(peers::command(&node, "eio_echo_server.mjs"))
+        .args(["--port", "0", "--quiet", "--ping-interval", "25000"])
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first = within("node announces its port", lines.next_line())
+        .await
+        .expect("readable")
+        .unwrap_or_default();
+    let port = peers::listening_port(&first).expect("LISTENING <port>");
+    let url = format!("http://127.0.0.1:{port}/engine.io/");
+
+    let (client, mut events) = connect(&url, Mode::Polling).await;
+    client.send("before").expect("queued");
+    assert_eq!(
+        next_event(&mut events).await,
+        ClientEvent::Message(Message::text("before"))
+    );
+    tokio::time::sleep(Duration::from_millis(8000)).await;
+    client.send("after").expect("queued");
+    assert_eq!(
+        next_event(&mut events).await,
+        ClientEvent::Message(Message::text("after"))
+    );
+    drop(child);
+}
