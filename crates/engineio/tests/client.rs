@@ -398,9 +398,12 @@ async fn silent_after_open(heads: tokio::sync::mpsc::UnboundedSender<String>) ->
                 head.push(byte[0]);
             }
             let _ = heads.send(String::from_utf8_lossy(&head).into_owned());
-            let open = r#"0{"sid":"silent","upgrades":[],"pingInterval":200,"pingTimeout":200,"maxPayload":1000000}"#;
+            let open = concat!(
+                r#"0{"sid":"silent","upgrades":[],"#,
+                r#""pingInterval":200,"pingTimeout":200,"maxPayload":1000000}"#
+            );
             let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=UTF-8\r\ncontent-length: {}\r\n\r\n{open}",
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{open}",
                 open.len()
             );
             let _ = stream.write_all(response.as_bytes()).await;
