@@ -29,8 +29,13 @@
 //! Each session has one bounded queue of outgoing packets that whichever transport is active
 //! drains, so an upgrade loses and reorders nothing; one task keeps its heartbeat and ends
 //! with it; a WebSocket session has one more task carrying its frames.
+//!
+//! With the `client` feature, the `client` module connects to any Engine.IO v4 server
+//! (ours, Node's, Python's) over the same transports.
 
 mod body;
+#[cfg(feature = "client")]
+pub mod client;
 mod compress;
 mod config;
 mod cors;

@@ -1,0 +1,143 @@
+//! [`ClientConfig`]: how a client connects — transports, query, headers, limits.
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use super::Transport;
+
+/// How [`connect`](super::connect) reaches the server. The defaults are engine.io-client's.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The transports to use, the handshake's first; the session upgrades to WebSocket when
+    /// the handshake went over polling, WebSocket is in the list and [`upgrade`](Self::upgrade)
+    /// holds. Default: polling then WebSocket.
+    pub transports: Vec<Transport>,
+    /// Whether to upgrade from polling to WebSocket when the server offers it. Default `true`.
+    pub upgrade: bool,
+    /// Query pairs sent with every request, before `EIO`, `transport` and `sid`. Default none.
+    pub query: Vec<(String, String)>,
+    /// Headers sent with every polling request and the WebSocket handshake. Default none.
+    pub headers: HeaderMap,
+    /// Time allowed from the first connection to the open packet. Default 20 s, as
+    /// engine.io-client's `timeout`.
+    pub connect_timeout: Duration,
+    /// Largest polling response body or WebSocket message accepted from the server; a larger
+    /// one ends the session with `transport error`. Default 64 MiB.
+    pub max_response_size: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            transports: vec![Transport::Polling, Transport::WebSocket],
+            upgrade: true,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            connect_timeout: Duration::from_secs(20),
+            max_response_size: 64 << 20,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Sets [`ClientConfig::transports`]: `[WebSocket]` for WebSocket only, `[Polling]` for
+    /// polling only.
+    pub fn transports(mut self, transports: impl IntoIterator<Item = Transport>) -> Self {
+        self.transports = transports.into_iter().collect();
+        self
+    }
+
+    /// Sets [`ClientConfig::upgrade`].
+    pub fn upgrade(mut self, upgrade: bool) -> Self {
+        self.upgrade = upgrade;
+        self
+    }
+
+    /// Adds a pair to [`ClientConfig::query`].
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds a header to [`ClientConfig::headers`].
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets [`ClientConfig::connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ClientConfig::max_response_size`].
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// The transport of the handshake and whether to upgrade after it.
+    pub(crate) fn session_options(&self) -> duplex_engineio_proto::client::ClientOptions {
+        let first = self
+            .transports
+            .first()
+            .copied()
+            .unwrap_or(Transport::Polling);
+        let upgrade = self.upgrade
+            && first == Transport::Polling
+            && self.transports.contains(&Transport::WebSocket);
+        duplex_engineio_proto::client::ClientOptions::default()
+            .transport(first)
+            .upgrade(upgrade)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports_decide_the_handshake_and_the_upgrade() {
+        let cases = [
+            (
+                vec![Transport::Polling, Transport::WebSocket],
+                true,
+                Transport::Polling,
+                true,
+            ),
+            (vec![Transport::Polling], true, Transport::Polling, false),
+            (
+                vec![Transport::WebSocket],
+                true,
+                Transport::WebSocket,
+                false,
+            ),
+            (
+                vec![Transport::WebSocket, Transport::Polling],
+                true,
+                Transport::WebSocket,
+                false,
+            ),
+            (
+                vec![Transport::Polling, Transport::WebSocket],
+                false,
+                Transport::Polling,
+                false,
+            ),
+        ];
+        for (transports, upgrade, first, upgrades) in cases {
+            let options = ClientConfig::default()
+                .transports(transports.clone())
+                .upgrade(upgrade)
+                .session_options();
+            assert_eq!(options.transport, first, "{transports:?}");
+            assert_eq!(
+                options.upgrade, upgrades,
+                "{transports:?} upgrade={upgrade}"
+            );
+        }
+    }
+}
