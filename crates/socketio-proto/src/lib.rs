@@ -24,6 +24,7 @@
 
 pub mod args;
 mod binary;
+pub mod client;
 mod decoder;
 mod error;
 mod json;

@@ -13,8 +13,8 @@ use serde::Serialize;
 use duplex_socketio_proto::{Packet, args};
 
 use crate::adapter::{Adapter, AdapterError, LocalAdapter, bounded};
-use crate::client::EngineHandler;
 use crate::config::SocketIoConfig;
+use crate::connection::EngineHandler;
 use crate::error::{ConnectError, SendError};
 use crate::handler::SocketRef;
 use crate::namespace::{Namespace, NamespaceHandlers, read, write};

@@ -4,8 +4,10 @@
 
 mod ack;
 pub mod adapter;
-mod client;
+#[cfg(feature = "client")]
+pub mod client;
 mod config;
+mod connection;
 mod error;
 mod extensions;
 mod handler;
@@ -20,8 +22,8 @@ mod socket;
 
 pub use ack::{AckFuture, AckSender};
 pub use adapter::{Adapter, AdapterError, BroadcastOptions, LocalAdapter, RemoteSocket};
-pub use client::EngineHandler;
 pub use config::SocketIoConfig;
+pub use connection::EngineHandler;
 pub use duplex_engineio::{Cors, Sid, Transport};
 pub use duplex_socketio_proto::{Binary, Value};
 pub use error::{AckError, ConnectError, SendError};

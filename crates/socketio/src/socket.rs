@@ -409,7 +409,7 @@ impl Socket {
     /// Disconnects every socket of this client (each with `server namespace disconnect`) and
     /// closes the connection: `socket.disconnect(true)`.
     pub fn close_connection(&self) {
-        crate::client::disconnect_all(&self.conn);
+        crate::connection::disconnect_all(&self.conn);
     }
 
     /// Encodes and queues `packet` and its attachments back to back.
@@ -489,7 +489,7 @@ impl Socket {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
         }
-        crate::client::forget(&self.conn, self);
+        crate::connection::forget(&self.conn, self);
         if let Some(pid) = &self.pid {
             // socket.io keeps the state of these (the client may come back), not of a
             // namespace disconnect either side asked for.
