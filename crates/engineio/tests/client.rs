@@ -363,10 +363,20 @@ async fn connect_failures_are_typed() {
         .expect_err("polling is refused");
     assert_eq!(error.status(), Some(400), "{error}");
 
+    let error = client::connect("ftp://127.0.0.1:1/", ClientConfig::default())
+        .await
+        .expect_err("not HTTP");
+    assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+    // Without the `tls` feature an https:// URL is refused before any connection; with it,
+    // port 1 refuses the TCP connection.
     let error = client::connect("https://127.0.0.1:1/", ClientConfig::default())
         .await
-        .expect_err("no TLS");
-    assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+        .expect_err("nothing listens on port 1");
+    if cfg!(feature = "tls") {
+        assert!(matches!(error, ConnectError::Connect(_)), "{error}");
+    } else {
+        assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+    }
     server.stop().await;
 }
 
