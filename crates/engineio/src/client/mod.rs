@@ -8,7 +8,7 @@
 //! connections (as a browser keeps two requests in flight) and the WebSocket of duplex-ws.
 //!
 //! `https://` servers need the `tls` feature (rustls; the webpki roots unless
-//! [`ClientConfig::tls`] says otherwise); the WebSocket then goes to `wss://`. Every
+//! `ClientConfig::tls` says otherwise); the WebSocket then goes to `wss://`. Every
 //! connection can tunnel through an HTTP proxy (`CONNECT`), by default the one of the
 //! standard environment variables: see [`ProxyConfig`].
 //!
