@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use common::{Event as ServerEvent, Events as ServerEvents, Recorder, TestServer};
 use duplex_engineio::client::{
-    self, Client, ClientConfig, ClientEvent, CloseReason, ConnectError, Events, Transport,
+    self, Client, ClientConfig, ClientEvent, CloseReason, ConnectError, Events, ProxyConfig,
+    Transport,
 };
 use duplex_engineio::{Config, EngineIo, Message, Socket};
 use duplex_testkit::peers;
@@ -45,7 +46,10 @@ fn config(mode: Mode) -> ClientConfig {
         Mode::WebSocket => vec![Transport::WebSocket],
         Mode::Upgrade => vec![Transport::Polling, Transport::WebSocket],
     };
-    ClientConfig::default().transports(transports)
+    // Not through a proxy the environment of the machine running the tests may name.
+    ClientConfig::default()
+        .transports(transports)
+        .proxy(ProxyConfig::None)
 }
 
 async fn within<F: std::future::Future>(what: &str, future: F) -> F::Output {

@@ -213,6 +213,21 @@ mod tests {
         (result, proxy_side.await.expect("proxy task"))
     }
 
+    #[test]
+    fn the_connect_target_brackets_ipv6_and_always_has_the_port() {
+        let config = ClientConfig::default().proxy(super::super::ProxyConfig::None);
+        for (url, target) in [
+            ("http://[::1]:8080/", "[::1]:8080"),
+            ("http://example.com/", "example.com:80"),
+            ("ws://10.0.0.1:3000/", "10.0.0.1:3000"),
+        ] {
+            let endpoint = Endpoint::parse(url, &config).unwrap();
+            let dialer = Dialer::new(&endpoint, &config).unwrap();
+            assert_eq!(dialer.target, target, "{url}");
+            assert!(dialer.proxy.is_none());
+        }
+    }
+
     #[tokio::test]
     async fn a_2xx_opens_the_tunnel_whatever_the_pieces() {
         for pieces in [1, 3, 40] {
