@@ -2,7 +2,9 @@
 // Reference Engine.IO echo server on the official npm `engine.io`: the side-by-side peer of
 // `cargo run --example engineio_echo` in benchmarks, and the stand-in our test clients are checked
 // against. Same flags as the Rust example. Contract: interop/README.md.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { Server } from 'engine.io';
 
@@ -18,6 +20,9 @@ const { values: args } = parseArgs({
     'allow-eio3': { type: 'boolean', default: false },
     'cors-credentials': { type: 'boolean', default: false },
     forbid: { type: 'boolean', default: false },
+    // PEM files: with both, the server speaks https:// (and wss://) only.
+    cert: { type: 'string', default: '' },
+    key: { type: 'string', default: '' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -42,7 +47,13 @@ if (args.cors) {
 if (args.forbid) opts.allowRequest = (req, callback) => callback(null, !('x-forbid' in req.headers));
 
 const engine = new Server(opts);
-const httpServer = http.createServer();
+if (Boolean(args.cert) !== Boolean(args.key)) {
+  console.log(JSON.stringify({ ok: false, error: '--cert and --key go together' }));
+  process.exit(2);
+}
+const httpServer = args.cert
+  ? https.createServer({ cert: fs.readFileSync(args.cert), key: fs.readFileSync(args.key) })
+  : http.createServer();
 engine.attach(httpServer, { path: '/engine.io/' });
 
 const stats = { event: 'exit', ok: true, sessions: 0, messages: 0 };

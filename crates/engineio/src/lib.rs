@@ -31,7 +31,8 @@
 //! with it; a WebSocket session has one more task carrying its frames.
 //!
 //! With the `client` feature, the `client` module connects to any Engine.IO v4 server
-//! (ours, Node's, Python's) over the same transports.
+//! (ours, Node's, Python's) over the same transports, through an HTTP proxy if the
+//! environment names one; the `tls` feature adds `https://` and `wss://` (rustls).
 
 mod body;
 #[cfg(feature = "client")]

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use common::{Event as ServerEvent, Events as ServerEvents, Recorder, TestServer};
 use duplex_engineio::client::{
-    self, Client, ClientConfig, ClientEvent, CloseReason, ConnectError, Events, Transport,
+    self, Client, ClientConfig, ClientEvent, CloseReason, ConnectError, Events, ProxyConfig,
+    Transport,
 };
 use duplex_engineio::{Config, EngineIo, Message, Socket};
 use duplex_testkit::peers;
@@ -45,7 +46,10 @@ fn config(mode: Mode) -> ClientConfig {
         Mode::WebSocket => vec![Transport::WebSocket],
         Mode::Upgrade => vec![Transport::Polling, Transport::WebSocket],
     };
-    ClientConfig::default().transports(transports)
+    // Not through a proxy the environment of the machine running the tests may name.
+    ClientConfig::default()
+        .transports(transports)
+        .proxy(ProxyConfig::None)
 }
 
 async fn within<F: std::future::Future>(what: &str, future: F) -> F::Output {
@@ -363,10 +367,20 @@ async fn connect_failures_are_typed() {
         .expect_err("polling is refused");
     assert_eq!(error.status(), Some(400), "{error}");
 
+    let error = client::connect("ftp://127.0.0.1:1/", ClientConfig::default())
+        .await
+        .expect_err("not HTTP");
+    assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+    // Without the `tls` feature an https:// URL is refused before any connection; with it,
+    // port 1 refuses the TCP connection.
     let error = client::connect("https://127.0.0.1:1/", ClientConfig::default())
         .await
-        .expect_err("no TLS");
-    assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+        .expect_err("nothing listens on port 1");
+    if cfg!(feature = "tls") {
+        assert!(matches!(error, ConnectError::Connect(_)), "{error}");
+    } else {
+        assert!(matches!(error, ConnectError::InvalidUrl(_)), "{error}");
+    }
     server.stop().await;
 }
 

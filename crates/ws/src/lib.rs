@@ -55,7 +55,14 @@ pub use error::Error;
 pub use socket::WebSocket;
 pub use split::{Outgoing, WsReceiver, WsSender};
 pub use stream::MaybeTlsStream;
+#[cfg(feature = "tls")]
+pub use stream::tls_connect;
 pub use upgrade::{PendingUpgrade, UpgradedSocket, is_upgrade_request, upgrade};
 
 /// The sans-IO protocol crate, for lower-level use.
 pub use duplex_ws_proto as proto;
+
+/// The rustls version of [`ClientConfig::tls`] (feature `tls`), so callers build its
+/// configuration without a version skew.
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;

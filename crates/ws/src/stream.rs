@@ -18,8 +18,12 @@ pub enum MaybeTlsStream {
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
+/// Opens TLS over an already connected `tcp` (feature `tls`) for `host` (the name checked
+/// against the certificate and sent as SNI), with `config` or, when `None`, the webpki root
+/// certificates. Also for other clients of the same server (an HTTP client, a stream tunnelled
+/// through a proxy) that should share the WebSocket's TLS setup.
 #[cfg(feature = "tls")]
-pub(crate) async fn tls_connect(
+pub async fn tls_connect(
     tcp: TcpStream,
     host: &str,
     config: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,

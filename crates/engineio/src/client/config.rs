@@ -1,10 +1,10 @@
-//! [`ClientConfig`]: how a client connects — transports, query, headers, limits.
+//! [`ClientConfig`]: how a client connects — transports, query, headers, limits, proxy, TLS.
 
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::Transport;
+use super::{ProxyConfig, Transport};
 
 /// How [`connect`](super::connect) reaches the server. The defaults are engine.io-client's.
 #[derive(Debug, Clone)]
@@ -26,6 +26,15 @@ pub struct ClientConfig {
     /// Largest polling response body or WebSocket message accepted from the server; a larger
     /// one ends the session with `transport error`. Default 64 MiB.
     pub max_response_size: usize,
+    /// The HTTP proxy to tunnel through. Default [`ProxyConfig::FromEnv`]: the standard
+    /// environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+    pub proxy: ProxyConfig,
+    /// The rustls configuration of `https://` servers (feature `tls`), for polling and the
+    /// WebSocket alike. Default `None`: the webpki root certificates, as duplex-ws's
+    /// `wss://`. Leave its ALPN protocols empty (or `http/1.1`): both transports speak
+    /// HTTP/1.1.
+    #[cfg(feature = "tls")]
+    pub tls: Option<std::sync::Arc<duplex_ws::rustls::ClientConfig>>,
 }
 
 impl Default for ClientConfig {
@@ -37,6 +46,9 @@ impl Default for ClientConfig {
             headers: HeaderMap::new(),
             connect_timeout: Duration::from_secs(20),
             max_response_size: 64 << 20,
+            proxy: ProxyConfig::FromEnv,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -76,6 +88,19 @@ impl ClientConfig {
     /// Sets [`ClientConfig::max_response_size`].
     pub fn max_response_size(mut self, bytes: usize) -> Self {
         self.max_response_size = bytes;
+        self
+    }
+
+    /// Sets [`ClientConfig::proxy`].
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// Sets [`ClientConfig::tls`] (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: std::sync::Arc<duplex_ws::rustls::ClientConfig>) -> Self {
+        self.tls = Some(tls);
         self
     }
 

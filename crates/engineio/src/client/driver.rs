@@ -12,11 +12,12 @@ use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::dial::Dialer;
 use super::endpoint::Endpoint;
 use super::handle::{ClientEvent, Shared};
 use super::http::{HttpConn, RequestError};
 use super::open::connect_websocket;
-use super::{ClientConfig, Transport};
+use super::{ClientConfig, ConnectError, Transport};
 use crate::Message;
 
 /// How long the end of a session may take: the last POST (the `1` of a forced close) and
@@ -29,7 +30,7 @@ type Socket = WebSocket<MaybeTlsStream>;
 enum Input {
     Polled(HttpConn, Result<Bytes, RequestError>),
     Posted(HttpConn, Result<(), RequestError>),
-    WsConnected(Result<Socket, duplex_ws::Error>),
+    WsConnected(Result<Socket, ConnectError>),
     Ws(Option<Result<duplex_ws::Message, duplex_ws::Error>>),
     Send(Option<Message>),
     Close,
@@ -40,6 +41,7 @@ enum Input {
 pub(crate) struct Driver {
     pub(crate) session: ClientSession,
     pub(crate) endpoint: Endpoint,
+    pub(crate) dialer: Dialer,
     config: ClientConfig,
     /// The GET connection, `None` while `get` owns it.
     pub(crate) get_conn: Option<HttpConn>,
@@ -48,7 +50,7 @@ pub(crate) struct Driver {
     post_conn: Option<HttpConn>,
     post: Option<BoxFuture<'static, (HttpConn, Result<(), RequestError>)>>,
     pub(crate) ws: Option<Socket>,
-    ws_connecting: Option<BoxFuture<'static, Result<Socket, duplex_ws::Error>>>,
+    ws_connecting: Option<BoxFuture<'static, Result<Socket, ConnectError>>>,
     /// WebSockets being closed (a failed probe, the end of the session).
     ws_closing: Vec<JoinHandle<()>>,
     /// [`Action::PausePolling`] came; `polling_paused` is due once no GET is under way.
@@ -57,10 +59,11 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// A driver whose session has not made its handshake yet.
-    pub(crate) fn new(endpoint: Endpoint, config: &ClientConfig) -> Driver {
+    pub(crate) fn new(endpoint: Endpoint, dialer: Dialer, config: &ClientConfig) -> Driver {
         let mut driver = Driver {
             session: ClientSession::new(config.session_options()),
             endpoint,
+            dialer,
             config: config.clone(),
             get_conn: None,
             get: None,
@@ -84,6 +87,7 @@ impl Driver {
     fn new_conn(&self) -> HttpConn {
         HttpConn::new(
             self.endpoint.clone(),
+            self.dialer.clone(),
             self.config.headers.clone(),
             self.config.max_response_size,
         )
@@ -242,12 +246,16 @@ impl Driver {
             }
             Action::OpenWebSocket => {
                 let endpoint = self.endpoint.clone();
+                let dialer = self.dialer.clone();
                 let config = self.config.clone();
                 let sid = self.session.sid().map(str::to_owned);
-                self.ws_connecting = Some(
-                    async move { connect_websocket(&endpoint, &config, sid.as_deref()).await }
+                self.ws_connecting =
+                    Some(
+                        async move {
+                            connect_websocket(&endpoint, &dialer, &config, sid.as_deref()).await
+                        }
                         .boxed(),
-                );
+                    );
             }
             Action::PausePolling => self.pause_requested = true,
             Action::CloseWebSocket => {

@@ -5,6 +5,8 @@ use super::{ClientConfig, ConnectError, Transport};
 /// Where the server is and what every request's query starts with.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
+    /// `https://` (or `wss://`): TLS on every connection.
+    secure: bool,
     host: String,
     port: u16,
     /// `host:port`, the `Host` header of polling requests.
@@ -15,23 +17,32 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `http://host[:port][/path][?query]`; the path defaults to `/engine.io/`.
+    /// Parses `http[s]://host[:port][/path][?query]` (`ws[s]://` too); the path defaults to
+    /// `/engine.io/`, the port to the scheme's.
     pub(crate) fn parse(url: &str, config: &ClientConfig) -> Result<Endpoint, ConnectError> {
         let invalid = |why: &str| ConnectError::InvalidUrl(format!("{url}: {why}"));
         let uri: http::Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
-        match uri.scheme_str() {
-            Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("ws") => {}
-            Some(s) if s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("wss") => {
-                return Err(invalid("TLS (https://, wss://) is not supported yet"));
+        let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+        let secure = match scheme.as_str() {
+            "http" | "ws" => false,
+            #[cfg(feature = "tls")]
+            "https" | "wss" => true,
+            #[cfg(not(feature = "tls"))]
+            "https" | "wss" => return Err(invalid("https:// and wss:// need the `tls` feature")),
+            _ => {
+                return Err(invalid(
+                    "the scheme must be http:// or https:// (or ws://, wss://)",
+                ));
             }
-            _ => return Err(invalid("the scheme must be http:// (or ws://)")),
-        }
+        };
         let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
         if authority.as_str().contains('@') {
             return Err(invalid("user information is not supported, send a header"));
         }
         let host = authority.host();
-        let port = authority.port_u16().unwrap_or(80);
+        let port = authority
+            .port_u16()
+            .unwrap_or(if secure { 443 } else { 80 });
         let path = match uri.path() {
             "" | "/" => "/engine.io/".to_owned(),
             path => path.to_owned(),
@@ -48,6 +59,7 @@ impl Endpoint {
             query_prefix.push('&');
         }
         Ok(Endpoint {
+            secure,
             // Connected to without the brackets of an IPv6 literal.
             host: host
                 .trim_start_matches('[')
@@ -58,6 +70,11 @@ impl Endpoint {
             path,
             query_prefix,
         })
+    }
+
+    /// Whether every connection runs TLS.
+    pub(crate) fn is_secure(&self) -> bool {
+        self.secure
     }
 
     /// The host to connect to.
@@ -80,11 +97,12 @@ impl Endpoint {
         self.target(Transport::Polling, sid)
     }
 
-    /// The `ws://` URL of the WebSocket transport: a new session without `sid`, the upgrade
-    /// of a polling session with it.
+    /// The `ws://` (`wss://` for a TLS server) URL of the WebSocket transport: a new session
+    /// without `sid`, the upgrade of a polling session with it.
     pub(crate) fn websocket_url(&self, sid: Option<&str>) -> String {
         format!(
-            "ws://{}{}",
+            "{}://{}{}",
+            if self.secure { "wss" } else { "ws" },
             self.authority,
             self.target(Transport::WebSocket, sid)
         )
@@ -164,16 +182,34 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "tls")]
+    #[test]
+    fn tls_schemes_default_to_443_and_upgrade_to_wss() {
+        let endpoint = parse("https://example.com/engine.io/");
+        assert!(endpoint.is_secure());
+        assert_eq!(endpoint.port(), 443);
+        assert_eq!(
+            endpoint.websocket_url(None),
+            "wss://example.com:443/engine.io/?EIO=4&transport=websocket"
+        );
+        let endpoint = parse("WSS://h:8443");
+        assert!(endpoint.is_secure());
+        assert_eq!(endpoint.port(), 8443);
+        assert!(!parse("http://h").is_secure());
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn tls_schemes_need_the_feature() {
+        for url in ["https://h/", "wss://h/"] {
+            let error = Endpoint::parse(url, &ClientConfig::default()).unwrap_err();
+            assert!(error.to_string().contains("`tls` feature"), "{error}");
+        }
+    }
+
     #[test]
     fn refuses_what_it_cannot_reach() {
-        for url in [
-            "https://h/",
-            "wss://h/",
-            "ftp://h/",
-            "h:1",
-            "http://u:p@h/",
-            "::",
-        ] {
+        for url in ["h:1", "http://u:p@h/", "::"] {
             assert!(
                 Endpoint::parse(url, &ClientConfig::default()).is_err(),
                 "{url}"

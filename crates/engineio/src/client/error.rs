@@ -11,9 +11,25 @@ pub enum ConnectError {
     /// The URL (or the configuration) cannot be used.
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
-    /// The TCP connection failed (refused, unreachable, ...).
+    /// The TCP connection (to the server or to its proxy) failed: refused, unreachable, ...
     #[error("cannot connect: {0}")]
     Connect(#[source] std::io::Error),
+    /// The proxy setting (or the environment variable that chose the proxy, which the message
+    /// names) cannot be used. See [`ProxyConfig`](super::ProxyConfig).
+    #[error("invalid proxy: {0}")]
+    InvalidProxy(String),
+    /// The HTTP proxy refused to open the tunnel (`CONNECT`) with this non-2xx status:
+    /// 407 when it wants credentials it did not get.
+    #[error("the proxy refused the tunnel with HTTP {status}")]
+    Proxy {
+        /// The status code.
+        status: u16,
+    },
+    /// The TLS handshake with the server failed (an untrusted certificate, a name mismatch,
+    /// no common protocol version, ...).
+    #[cfg(feature = "tls")]
+    #[error("TLS handshake failed: {0}")]
+    Tls(#[source] std::io::Error),
     /// The handshake request failed at the HTTP level (the connection closed mid-request, a
     /// body over the limit, ...).
     #[error("handshake request failed: {0}")]
@@ -42,7 +58,8 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// The HTTP status of a refused handshake, if that is what happened.
+    /// The HTTP status of a refused handshake, if that is what happened (a proxy's refusal
+    /// is [`ConnectError::Proxy`], not counted here).
     pub fn status(&self) -> Option<u16> {
         match self {
             ConnectError::Status { status, .. } => Some(*status),

@@ -1,14 +1,15 @@
-//! [`HttpConn`]: one kept-alive HTTP/1.1 connection for polling requests, opened again when
-//! the server has closed it (Node closes idle ones after 5 s).
+//! [`HttpConn`]: one kept-alive HTTP/1.1 connection for polling requests (over the stream of
+//! the [`Dialer`]: TLS, a proxy tunnel), opened again when the server has closed it (Node
+//! closes idle ones after 5 s).
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 
 use super::ConnectError;
+use super::dial::{DialError, Dialer};
 use super::endpoint::Endpoint;
 
 /// Most bytes of a refusal's body kept in an error.
@@ -17,8 +18,8 @@ const MAX_BODY_EXCERPT: usize = 200;
 /// Why a polling request failed.
 #[derive(Debug)]
 pub(crate) enum RequestError {
-    /// No TCP connection.
-    Connect(std::io::Error),
+    /// No stream to the server (TCP, the proxy's tunnel, TLS).
+    Dial(DialError),
     /// The request or its response failed on the connection, or the body was too large.
     Http(String),
     /// An answer other than 200.
@@ -28,7 +29,7 @@ pub(crate) enum RequestError {
 impl From<RequestError> for ConnectError {
     fn from(error: RequestError) -> ConnectError {
         match error {
-            RequestError::Connect(error) => ConnectError::Connect(error),
+            RequestError::Dial(error) => error.into(),
             RequestError::Http(error) => ConnectError::Http(error),
             RequestError::Status(status, body) => ConnectError::Status {
                 status: status.as_u16(),
@@ -42,17 +43,24 @@ impl From<RequestError> for ConnectError {
 /// One HTTP/1.1 connection to the server, as a browser keeps one per request in flight.
 pub(crate) struct HttpConn {
     endpoint: Endpoint,
+    dialer: Dialer,
     headers: HeaderMap,
     max_body: usize,
     sender: Option<SendRequest<Full<Bytes>>>,
 }
 
 impl HttpConn {
-    /// A connection to `endpoint` (opened at the first request) sending `headers` with every
-    /// request and accepting bodies up to `max_body` bytes.
-    pub(crate) fn new(endpoint: Endpoint, headers: HeaderMap, max_body: usize) -> HttpConn {
+    /// A connection to `endpoint` by `dialer` (opened at the first request) sending `headers`
+    /// with every request and accepting bodies up to `max_body` bytes.
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        dialer: Dialer,
+        headers: HeaderMap,
+        max_body: usize,
+    ) -> HttpConn {
         HttpConn {
             endpoint,
+            dialer,
             headers,
             max_body,
             sender: None,
@@ -138,12 +146,8 @@ impl HttpConn {
     }
 
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, RequestError> {
-        let tcp = TcpStream::connect((self.endpoint.host(), self.endpoint.port()))
-            .await
-            .map_err(RequestError::Connect)?;
-        // Packets are already batched into payloads; Nagle would only delay them.
-        tcp.set_nodelay(true).map_err(RequestError::Connect)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        let stream = self.dialer.dial().await.map_err(RequestError::Dial)?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| RequestError::Http(e.to_string()))?;
         // Ends when the server closes the connection or the sender is dropped; a request then

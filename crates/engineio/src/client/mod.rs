@@ -6,7 +6,11 @@
 //! [`ClientSession`](duplex_engineio_proto::client::ClientSession); this module only runs
 //! it: one tokio task per session, with polling GETs and POSTs on two kept-alive HTTP/1.1
 //! connections (as a browser keeps two requests in flight) and the WebSocket of duplex-ws.
-//! Plain `http://` only: TLS is not supported yet.
+//!
+//! `https://` servers need the `tls` feature (rustls; the webpki roots unless
+//! `ClientConfig::tls` says otherwise); the WebSocket then goes to `wss://`. Every
+//! connection can tunnel through an HTTP proxy (`CONNECT`), by default the one of the
+//! standard environment variables: see [`ProxyConfig`].
 //!
 //! ```no_run
 //! use duplex_engineio::client::{self, ClientConfig, ClientEvent};
@@ -27,12 +31,15 @@
 //! ```
 
 mod config;
+mod dial;
 mod driver;
 mod endpoint;
 mod error;
 mod handle;
 mod http;
+mod no_proxy;
 mod open;
+mod proxy;
 
 use std::sync::{Arc, Mutex};
 
@@ -42,8 +49,14 @@ pub use config::ClientConfig;
 pub use duplex_engineio_proto::client::{CloseReason, Transport};
 pub use error::{ConnectError, SendError};
 pub use handle::{Client, ClientEvent, Events};
+pub use proxy::ProxyConfig;
 
-/// Opens a session at `url` (`http://host:port/path/`, the path `/engine.io/` if none) and
+/// The rustls crate of [`ClientConfig::tls`] (feature `tls`), to build its configuration.
+#[cfg(feature = "tls")]
+pub use duplex_ws::rustls;
+
+/// Opens a session at `url` (`http://host:port/path/`, the path `/engine.io/` if none;
+/// `https://` with the `tls` feature; `ws://` and `wss://` mean the same) and
 /// returns once the server's open packet has arrived, within
 /// [`ClientConfig::connect_timeout`]. The session then runs in its own task (so this must
 /// be called inside a tokio runtime) until it closes.

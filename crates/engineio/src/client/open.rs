@@ -5,6 +5,7 @@ use std::time::Instant;
 use duplex_engineio_proto::client::{ClientSession, Event};
 use duplex_ws::{ClientRequest, MaybeTlsStream, WebSocket};
 
+use super::dial::Dialer;
 use super::driver::Driver;
 use super::endpoint::Endpoint;
 use super::{ClientConfig, ConnectError, Transport};
@@ -18,7 +19,8 @@ pub(crate) async fn open(url: &str, config: &ClientConfig) -> Result<Driver, Con
             "{url}: no transport configured"
         )));
     }
-    let mut driver = Driver::new(endpoint, config);
+    let dialer = Dialer::new(&endpoint, config)?;
+    let mut driver = Driver::new(endpoint, dialer, config);
     let handshake = async {
         match config.session_options().transport {
             Transport::Polling => open_polling(&mut driver).await,
@@ -46,9 +48,7 @@ async fn open_polling(driver: &mut Driver) -> Result<(), ConnectError> {
 
 /// The WebSocket without `sid` whose first message is the open packet.
 async fn open_websocket(driver: &mut Driver, config: &ClientConfig) -> Result<(), ConnectError> {
-    let mut socket = connect_websocket(&driver.endpoint, config, None)
-        .await
-        .map_err(|e| ConnectError::from_ws(e, config.connect_timeout))?;
+    let mut socket = connect_websocket(&driver.endpoint, &driver.dialer, config, None).await?;
     while !driver.session.is_open() {
         match socket.recv().await {
             Some(Ok(message)) => driver
@@ -76,20 +76,29 @@ fn opened(session: &mut ClientSession) -> Result<(), ConnectError> {
     }
 }
 
-/// Connects the WebSocket transport: a new session without `sid`, an upgrade with it.
+/// Connects the WebSocket transport: a new session without `sid`, an upgrade with it; the
+/// stream, the proxy's tunnel and TLS included, within the connect timeout.
 pub(crate) async fn connect_websocket(
     endpoint: &Endpoint,
+    dialer: &Dialer,
     config: &ClientConfig,
     sid: Option<&str>,
-) -> Result<WebSocket<MaybeTlsStream>, duplex_ws::Error> {
-    let mut request = ClientRequest::new(&endpoint.websocket_url(sid))?;
+) -> Result<WebSocket<MaybeTlsStream>, ConnectError> {
+    let mut request = ClientRequest::new(&endpoint.websocket_url(sid))
+        .map_err(|e| ConnectError::WebSocket(e.into()))?;
     for (name, value) in &config.headers {
         request = request.header(name.clone(), value.clone());
     }
     let limits = duplex_ws::Config::default().max_message_size(config.max_response_size);
-    let client = duplex_ws::ClientConfig::default()
-        .config(limits)
-        .handshake_timeout(config.connect_timeout);
-    let (socket, _) = duplex_ws::connect_with(request, &client).await?;
-    Ok(socket)
+    let client = duplex_ws::ClientConfig::default().config(limits);
+    let work = async {
+        let stream = dialer.dial().await?;
+        let (socket, _) = duplex_ws::handshake(stream, &request, &client)
+            .await
+            .map_err(|e| ConnectError::from_ws(e, config.connect_timeout))?;
+        Ok(socket)
+    };
+    tokio::time::timeout(config.connect_timeout, work)
+        .await
+        .map_err(|_| ConnectError::Timeout(config.connect_timeout))?
 }
