@@ -73,18 +73,18 @@ async fn main() -> ExitCode {
         .transports(args.transports())
         .reconnection(false)
         .connect();
-    let socket = match tokio::time::timeout(Duration::from_secs(args.timeout_secs), connecting).await
-    {
-        Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => {
-            eprintln!("cannot connect: {error}");
-            return ExitCode::from(2);
-        }
-        Err(_) => {
-            eprintln!("cannot connect: timed out");
-            return ExitCode::from(2);
-        }
-    };
+    let socket =
+        match tokio::time::timeout(Duration::from_secs(args.timeout_secs), connecting).await {
+            Ok(Ok(socket)) => socket,
+            Ok(Err(error)) => {
+                eprintln!("cannot connect: {error}");
+                return ExitCode::from(2);
+            }
+            Err(_) => {
+                eprintln!("cannot connect: timed out");
+                return ExitCode::from(2);
+            }
+        };
     let timeout = Duration::from_secs(args.timeout_secs);
     let mut pending = JoinSet::new();
     let (mut sent, mut acked, mut mismatches, mut lost) = (0u64, 0u64, 0u64, 0u64);

@@ -21,6 +21,9 @@ pub struct ClientSocket<A> {
     next_id: u64,
     acks: HashMap<u64, PendingAck<A>>,
     buffer: VecDeque<Packet>,
+    /// Events that came between our CONNECT and its answer (a recovering server sends the
+    /// missed packets first); socket.io-client delivers them once connected.
+    early: Vec<Packet>,
     max_buffered: usize,
     queue: VecDeque<Queued<A>>,
     retries: Option<u32>,
@@ -83,6 +86,8 @@ pub enum Received<A> {
     Connected {
         /// The socket id.
         sid: String,
+        /// Events that arrived before the answer, to deliver first.
+        events: Vec<Packet>,
         /// Whether the server restored the previous session (same id, missed packets follow).
         recovered: bool,
         /// The emits buffered while disconnected, in order.
@@ -160,6 +165,7 @@ impl<A> ClientSocket<A> {
             next_id: 0,
             acks: HashMap::new(),
             buffer: VecDeque::new(),
+            early: Vec::new(),
             max_buffered,
             queue: VecDeque::new(),
             retries,
@@ -355,13 +361,19 @@ impl<A> ClientSocket<A> {
                 );
                 Received::Refused { message, data }
             }
-            PacketType::Event | PacketType::BinaryEvent if self.is_connected() => {
+            PacketType::Event | PacketType::BinaryEvent if !self.is_idle() => {
                 if self.pid.is_some() {
                     if let Some(offset) = packet.data.as_deref().and_then(last_string) {
                         self.offset = Some(offset);
                     }
                 }
-                Received::Event(packet)
+                if self.is_connected() {
+                    return Received::Event(packet);
+                }
+                if self.early.len() < self.max_buffered {
+                    self.early.push(packet);
+                }
+                Received::Ignored
             }
             PacketType::Ack | PacketType::BinaryAck => self.on_ack(packet),
             PacketType::Disconnect if self.is_connected() => Received::Disconnected {
@@ -393,6 +405,7 @@ impl<A> ClientSocket<A> {
         }
         Received::Connected {
             sid: answer.sid,
+            events: std::mem::take(&mut self.early),
             recovered: self.recovered,
             flush,
             queued: self.drain_queue(true),
@@ -443,6 +456,7 @@ impl<A> ClientSocket<A> {
 
     fn lose_connection(&mut self) -> Vec<A> {
         self.state = State::Disconnected;
+        self.early.clear();
         if let Some(head) = self.queue.front_mut() {
             head.in_flight = false;
         }

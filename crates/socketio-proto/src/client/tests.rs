@@ -34,6 +34,7 @@ fn emits_while_disconnected_are_buffered_in_order_and_flushed_on_connect() {
         flush,
         recovered,
         queued,
+        ..
     } = connected(&mut socket, None)
     else {
         panic!("not connected");
@@ -233,4 +234,31 @@ fn packets_of_the_wrong_kind_are_ignored() {
 fn connected_unit(socket: &mut ClientSocket<()>) {
     socket.connect(None);
     socket.receive(connect_answer("s1", None));
+}
+
+#[test]
+fn events_before_the_connect_answer_are_delivered_with_it() {
+    let mut socket = ClientSocket::<()>::new("/", 8, None);
+    socket.connect(None);
+    // A recovering server sends the missed packets before its CONNECT answer.
+    let early = Packet::event("/", Utf8Bytes::from_static(r#"["missed",1,"off-9"]"#));
+    assert!(matches!(socket.receive(early.clone()), Received::Ignored));
+    let answer = Packet::connect(
+        "/",
+        Some(Utf8Bytes::from_static(r#"{"sid":"a","pid":"p"}"#)),
+    );
+    match socket.receive(answer) {
+        Received::Connected { events, .. } => assert_eq!(events, [early]),
+        other => panic!("{other:?}"),
+    }
+    // Not kept across a lost connection.
+    socket.on_close();
+    socket.connect(None);
+    socket.receive(Packet::event("/", Utf8Bytes::from_static(r#"["x"]"#)));
+    socket.on_close();
+    socket.connect(None);
+    match socket.receive(connect_answer("b", None)) {
+        Received::Connected { events, .. } => assert!(events.is_empty()),
+        other => panic!("{other:?}"),
+    }
 }

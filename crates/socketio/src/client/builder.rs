@@ -13,7 +13,7 @@ use super::socket::SocketShared;
 use super::{
     Auth, ClientConfig, ConnectError, DisconnectReason, Incoming, Manager, Socket, SocketConfig,
 };
-use crate::engineio::client::Transport;
+use crate::engineio::client::{ProxyConfig, Transport};
 
 /// Methods for the namespace's settings and callbacks, on both builders.
 macro_rules! namespace_settings {
@@ -177,6 +177,23 @@ impl ClientBuilder {
     /// Time allowed for each connection attempt, up to the open packet. Default 20 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.engine = self.config.engine.connect_timeout(timeout);
+        self
+    }
+
+    /// The HTTP proxy: by default from the standard environment variables (`HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`; see [`ProxyConfig`]).
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.config.engine = self.config.engine.proxy(proxy);
+        self
+    }
+
+    /// The rustls configuration for `https://` servers; by default the webpki roots.
+    #[cfg(feature = "tls")]
+    pub fn tls(
+        mut self,
+        tls: std::sync::Arc<crate::engineio::client::rustls::ClientConfig>,
+    ) -> Self {
+        self.config.engine = self.config.engine.tls(tls);
         self
     }
 

@@ -57,4 +57,6 @@ pub use incoming::Incoming;
 pub use manager::Manager;
 pub use socket::{Socket, Volatile};
 
-pub use crate::engineio::client::Transport;
+#[cfg(feature = "tls")]
+pub use crate::engineio::client::rustls;
+pub use crate::engineio::client::{ProxyConfig, Transport};

@@ -163,7 +163,12 @@ impl SocketShared {
     pub(crate) fn receive(self: &Arc<Self>, packet: Packet) {
         let mut core = self.lock();
         match core.proto.receive(packet) {
-            Received::Connected { flush, queued, .. } => {
+            Received::Connected {
+                events,
+                flush,
+                queued,
+                ..
+            } => {
                 for packet in &flush {
                     self.send(&core, packet);
                 }
@@ -172,6 +177,11 @@ impl SocketShared {
                 }
                 drop(core);
                 self.status.send_replace(Some(Ok(())));
+                // socket.io-client's order: the early events, then `connect`.
+                for packet in events {
+                    let name = packet.event_name().unwrap_or_default();
+                    self.dispatch(Dispatch::Event(name, packet));
+                }
                 self.dispatch(Dispatch::Connect);
             }
             Received::Refused { message, data } => {
