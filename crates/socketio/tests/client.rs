@@ -1,5 +1,5 @@
 //! The Socket.IO client against the real servers — Node's `socket.io` 4.8.4 and ours, both
-//! running the contract of interop/README.md — over long-polling, WebSocket, and polling
+//! running the contract of interop/README.md, and python-socketio 5.18.1 for its part — over long-polling, WebSocket, and polling
 //! upgraded to WebSocket: events and acks both ways, binary, namespaces multiplexed on one
 //! connection, auth (static and per attempt), refusals with their data, timeouts, and
 //! disconnects from either side.
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use client_support::{KINDS, MODES, Server};
+use client_support::{ALL_KINDS, KINDS, Kind, MODES, Server};
 use duplex_socketio::Binary;
 use duplex_socketio::client::{
     ClientBuilder, ConnectError, DisconnectReason, Incoming, Socket, Transport,
@@ -67,15 +67,15 @@ async fn connected(builder: ClientBuilder) -> Socket {
         .expect("connects")
 }
 
-/// Runs `scenario` against both servers in every transport mode.
-async fn each_server_and_mode<F, Fut>(args: &[&str], scenario: F)
+/// Runs `scenario` against each of `kinds` in every transport mode.
+async fn each_server_and_mode<F, Fut>(kinds: &[Kind], scenario: F)
 where
     F: Fn(String, &'static [Transport]) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     trace();
-    for kind in KINDS {
-        let server = Server::start(kind, 0, args).await;
+    for &kind in kinds {
+        let server = Server::start(kind, 0, &[]).await;
         for mode in MODES {
             eprintln!("{kind:?} {mode:?}");
             scenario(server.url(""), mode).await;
@@ -85,7 +85,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_and_acks_both_ways_with_binary() {
-    each_server_and_mode(&[], |base, mode| async move {
+    each_server_and_mode(&ALL_KINDS, |base, mode| async move {
         let (builder, mut heard) = client(&format!("{base}/"), mode);
         let socket = connected(builder.on("ask", |event: Incoming| async move {
             let args: Vec<Value> = event.args().expect("args");
@@ -154,7 +154,7 @@ async fn events_and_acks_both_ways_with_binary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespaces_share_one_connection_and_refusals_carry_data() {
-    each_server_and_mode(&[], |base, mode| async move {
+    each_server_and_mode(&KINDS, |base, mode| async move {
         let (builder, mut root_heard) = client(&format!("{base}/"), mode);
         let root = connected(builder).await;
         next_named(&mut root_heard, "auth").await;
@@ -234,7 +234,7 @@ async fn namespaces_share_one_connection_and_refusals_carry_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnects_from_either_side_have_their_reasons() {
-    each_server_and_mode(&[], |base, mode| async move {
+    each_server_and_mode(&ALL_KINDS, |base, mode| async move {
         let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
         let (builder, _heard) = client(&format!("{base}/"), mode);
         let socket = connected(builder.on_disconnect(move |_, reason| {
@@ -276,4 +276,64 @@ async fn disconnects_from_either_side_have_their_reasons() {
         socket.disconnect();
     })
     .await;
+}
+
+/// `examples/client_echo.rs` against the benchmark servers (Node's and ours ack `echo` with
+/// its arguments) in every transport mode: every ack checked, the JSON line printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_echo_example_checks_every_ack() {
+    let example = |name: &str| {
+        duplex_testkit::examples::example_binary(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_MANIFEST_DIR"),
+            name,
+        )
+    };
+    let node = duplex_testkit::peers::node(&["socket.io"]);
+    let mut node = duplex_testkit::peers::command(&node, "sio_bench_server.mjs");
+    node.arg("--quiet");
+    let servers: [(&str, std::process::Command); 2] = [
+        ("node", node),
+        ("ours", std::process::Command::new(example("bench_server"))),
+    ];
+    for (name, mut command) in servers {
+        command
+            .args(["--port", "0"])
+            .stdout(std::process::Stdio::piped());
+        let mut command = tokio::process::Command::from(command);
+        let mut child = command.kill_on_drop(true).spawn().expect("server starts");
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+        let line = tokio::time::timeout(WAIT, lines.next_line())
+            .await
+            .expect("in time")
+            .expect("readable")
+            .unwrap_or_else(|| panic!("{name}: no LISTENING line"));
+        let port = duplex_testkit::peers::listening_port(&line).expect("LISTENING <port>");
+        for transport in ["polling", "websocket", "any"] {
+            let output = tokio::process::Command::new(example("client_echo"))
+                .args(["--url", &format!("http://127.0.0.1:{port}/")])
+                .args([
+                    "--count",
+                    "300",
+                    "--in-flight",
+                    "8",
+                    "--transport",
+                    transport,
+                ])
+                .output()
+                .await
+                .expect("client_echo runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{name} {transport}: {stdout} {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let line: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+            assert_eq!(line["acks"], 300, "{name} {transport}: {line}");
+            assert_eq!(line["mismatches"], 0, "{name} {transport}: {line}");
+        }
+        let _ = child.kill().await;
+    }
 }

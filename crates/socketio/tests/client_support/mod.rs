@@ -23,9 +23,16 @@ use tokio::sync::broadcast;
 pub enum Kind {
     Node,
     Ours,
+    /// python-socketio (`interop/py_sio_server.py`): events, acks both ways, `/custom`,
+    /// server disconnects — no middleware, rooms or recovery.
+    Python,
 }
 
+/// The servers that follow the whole contract.
 pub const KINDS: [Kind; 2] = [Kind::Node, Kind::Ours];
+
+/// Every server, for the scenarios the Python one covers too.
+pub const ALL_KINDS: [Kind; 3] = [Kind::Node, Kind::Ours, Kind::Python];
 
 /// The client's transport modes.
 pub const MODES: [&[Transport]; 3] = [
@@ -58,6 +65,7 @@ impl Server {
     async fn spawn(&mut self) {
         let mut command: Command = match self.kind {
             Kind::Node => peers::command(&peers::node(&["socket.io"]), "sio_server.mjs").into(),
+            Kind::Python => peers::command(&peers::python(), "py_sio_server.py").into(),
             Kind::Ours => {
                 let binary = example_binary(
                     env!("CARGO_PKG_NAME"),
