@@ -89,11 +89,13 @@ async fn main() -> ExitCode {
     let mut pending = JoinSet::new();
     let (mut sent, mut acked, mut mismatches, mut lost) = (0u64, 0u64, 0u64, 0u64);
     let started = Instant::now();
+    let stall = tokio::time::sleep(timeout);
+    tokio::pin!(stall);
     while acked + lost < args.count {
         while sent < args.count && sent - acked - lost < args.in_flight {
             let expected = payload(sent, args.payload_bytes);
             let ack = match socket.emit_with_ack::<String, _>(&args.event, &expected) {
-                Ok(ack) => ack.timeout(timeout),
+                Ok(ack) => ack,
                 Err(error) => {
                     eprintln!("emit failed: {error}");
                     return ExitCode::from(1);
@@ -102,7 +104,18 @@ async fn main() -> ExitCode {
             pending.spawn(async move { ack.await.map(|answer| answer == expected) });
             sent += 1;
         }
-        match pending.join_next().await {
+        // One watchdog for the whole run, pushed back on every answer (a timer per ack would
+        // cost the runtime a wake-up each: measured, not what a client user pays for).
+        let next = tokio::select! {
+            next = pending.join_next() => next,
+            () = &mut stall => {
+                eprintln!("no ack within {timeout:?}");
+                lost += args.count - acked - lost;
+                break;
+            }
+        };
+        stall.as_mut().reset(tokio::time::Instant::now() + timeout);
+        match next {
             Some(Ok(Ok(true))) => acked += 1,
             Some(Ok(Ok(false))) => {
                 acked += 1;
