@@ -32,7 +32,8 @@ impl Drop for InProgress<'_> {
 }
 
 /// A long-poll: answers at once with whatever is queued, otherwise waits for the next
-/// packet, the end of the session, or an upgrade.
+/// packet, the end of the session, or an upgrade (from `3probe` on, see
+/// [`Socket::probe_answered`]).
 pub(crate) async fn get<H: Handler>(
     shared: &Shared<H>,
     socket: Arc<Socket>,
@@ -64,6 +65,9 @@ pub(crate) async fn get<H: Handler>(
         }
         if socket.is_closed() {
             break vec![Packet::Close];
+        }
+        if socket.is_probed() {
+            break vec![Packet::Noop];
         }
         changed.await;
     };
