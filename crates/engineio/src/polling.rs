@@ -48,7 +48,8 @@ impl Drop for Abandoned<'_> {
 }
 
 /// A long-poll: answers at once with whatever is queued, otherwise waits for the next
-/// packet, the end of the session, or an upgrade.
+/// packet, the end of the session, or an upgrade (from `3probe` on, see
+/// [`Socket::probe_answered`]).
 pub(crate) async fn get<H: Handler>(
     shared: &Shared<H>,
     socket: Arc<Socket>,
@@ -84,6 +85,9 @@ pub(crate) async fn get<H: Handler>(
         }
         if socket.is_closed() {
             break vec![Packet::Close];
+        }
+        if socket.is_probed() {
+            break vec![Packet::Noop];
         }
         changed.await;
     };

@@ -23,7 +23,8 @@ pub struct Socket {
     request: Arc<HandshakeRequest>,
     pub(crate) outbox: Outbox,
     transport: AtomicU8,
-    upgrading: AtomicBool,
+    /// Where an upgrade stands: [`NO_UPGRADE`], [`PROBING`] or [`PROBED`].
+    upgrade: AtomicU8,
     close_reason: OnceLock<CloseReason>,
     data: OnceLock<Box<dyn Any + Send + Sync>>,
     pub(crate) closed: CancellationToken,
@@ -38,6 +39,13 @@ pub struct Socket {
 
 const POLLING: u8 = 0;
 const WEBSOCKET: u8 = 1;
+
+/// No WebSocket is probing.
+const NO_UPGRADE: u8 = 0;
+/// A WebSocket claimed the upgrade and has not answered `2probe` yet.
+const PROBING: u8 = 1;
+/// `3probe` went out: the client is to pause polling and send `5`.
+const PROBED: u8 = 2;
 
 impl Socket {
     pub(crate) fn new(
@@ -56,7 +64,7 @@ impl Socket {
                 Transport::Polling => POLLING,
                 Transport::Websocket => WEBSOCKET,
             }),
-            upgrading: AtomicBool::new(false),
+            upgrade: AtomicU8::new(NO_UPGRADE),
             close_reason: OnceLock::new(),
             data: OnceLock::new(),
             closed: CancellationToken::new(),
@@ -221,21 +229,37 @@ impl Socket {
         self.transport() == Transport::Polling
             && !self.is_closed()
             && self
-                .upgrading
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .upgrade
+                .compare_exchange(NO_UPGRADE, PROBING, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
+    }
+
+    /// `3probe` went out. Until the `5`, every long-poll is answered at once (with a noop if
+    /// nothing is queued): the client pauses polling only once no GET of its own is under
+    /// way, and it may have started one after the last answer but before it read `3probe`.
+    /// A poll left waiting would hold the switch (and every packet the client queued behind
+    /// it) until the next ping or the upgrade timeout. engine.io does the same with a noop
+    /// written to any pending poll every 100 ms during the probe.
+    pub(crate) fn probe_answered(&self) {
+        self.upgrade.store(PROBED, Ordering::Release);
+        self.outbox.wake();
+    }
+
+    /// Whether `3probe` went out and the upgrade has not finished or failed since.
+    pub(crate) fn is_probed(&self) -> bool {
+        self.upgrade.load(Ordering::Acquire) == PROBED
     }
 
     /// The probe failed or timed out: the session stays on polling.
     pub(crate) fn abort_upgrade(&self) {
-        self.upgrading.store(false, Ordering::Release);
+        self.upgrade.store(NO_UPGRADE, Ordering::Release);
     }
 
     /// The client sent `5`: from now on the WebSocket carries the session. A long-poll still
     /// pending (a client should have none) is released with a noop.
     pub(crate) fn finish_upgrade(&self) {
         self.transport.store(WEBSOCKET, Ordering::Release);
-        self.upgrading.store(false, Ordering::Release);
+        self.upgrade.store(NO_UPGRADE, Ordering::Release);
         self.outbox.wake();
     }
 }

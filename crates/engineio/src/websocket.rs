@@ -6,7 +6,8 @@
 //!
 //!   client                         server
 //!   GET ws ?sid=..    ───────────▶  101, claim the upgrade (one probe per session)
-//!   2probe            ───────────▶  3probe; queue a noop, which releases a pending GET
+//!   2probe            ───────────▶  3probe; from now on every GET is answered at once,
+//!                                   with a noop if nothing is queued
 //!                     ◀───────────  (the client pauses polling once its GET returns)
 //!   5                 ───────────▶  the session's transport is now this WebSocket; packets
 //!                                   still queued leave on it, in order
@@ -124,7 +125,7 @@ where
     ws.send(Packet::Pong(PROBE.into()).to_ws_message(protocol))
         .await
         .map_err(drop)?;
-    socket.outbox.push_control(Packet::Noop);
+    socket.probe_answered();
     match next_packet(ws, protocol).await? {
         Packet::Upgrade => Ok(()),
         _ => Err(()),
