@@ -31,22 +31,6 @@ impl Drop for InProgress<'_> {
     }
 }
 
-/// Ends the session if a long-poll is dropped unanswered: the client closed the request's
-/// connection, which engine.io treats as a transport error ("poll connection closed
-/// prematurely") — so a recovering client finds its session already saved.
-struct Abandoned<'a> {
-    socket: &'a Socket,
-    armed: bool,
-}
-
-impl Drop for Abandoned<'_> {
-    fn drop(&mut self) {
-        if self.armed && self.socket.transport() == Transport::Polling {
-            self.socket.close_with(CloseReason::TransportError);
-        }
-    }
-}
-
 /// A long-poll: answers at once with whatever is queued, otherwise waits for the next
 /// packet, the end of the session, or an upgrade (from `3probe` on, see
 /// [`Socket::probe_answered`]).
@@ -62,10 +46,6 @@ pub(crate) async fn get<H: Handler>(
         return Err(ProtocolError::BadRequest);
     }
     let _in_progress = InProgress(&socket.poll_pending);
-    let mut abandoned = Abandoned {
-        socket: &socket,
-        armed: true,
-    };
     let packets = loop {
         let changed = socket.outbox.changed();
         tokio::pin!(changed);
@@ -91,7 +71,6 @@ pub(crate) async fn get<H: Handler>(
         }
         changed.await;
     };
-    abandoned.armed = false;
     Ok(payload_response(
         shared,
         socket.protocol(),

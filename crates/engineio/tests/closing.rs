@@ -170,21 +170,3 @@ async fn a_websocket_dropped_without_a_close_frame_closes_with_transport_close()
     drop(ws);
     assert_eq!(events.close(socket.id()).await, CloseReason::TransportClose);
 }
-
-#[tokio::test]
-async fn a_long_poll_whose_connection_closes_ends_the_session_with_transport_error() {
-    let (server, mut events) = recording(Config::default()).await;
-    let session = Polling::open(server.addr).await;
-    let socket = events.open().await;
-    // A GET that waits (nothing is queued), then the client goes away.
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    let request = format!("GET {} HTTP/1.1\r\nHost: localhost\r\n\r\n", session.url());
-    tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(!socket.is_closed(), "the poll is pending");
-    drop(stream);
-    // As engine.io does ("poll connection closed prematurely").
-    assert_eq!(events.close(socket.id()).await, CloseReason::TransportError);
-}

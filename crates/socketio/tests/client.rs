@@ -337,3 +337,39 @@ async fn the_client_echo_example_checks_every_ack() {
         let _ = child.kill().await;
     }
 }
+
+/// The msgpack parser (`socket.io-msgpack-parser` on Node's side) in every transport mode:
+/// acks both ways, with binary inside.
+#[cfg(feature = "msgpack")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_msgpack_parser_against_node_and_ours() {
+    for kind in KINDS {
+        let server = Server::start(kind, 0, &["--parser", "msgpack"]).await;
+        for mode in MODES {
+            eprintln!("{kind:?} {mode:?}");
+            let (builder, mut heard) = client(&server.url("/"), mode);
+            let socket = connected(builder.parser(duplex_socketio::proto::Parser::MsgPack).on(
+                "ask",
+                |event: Incoming| async move {
+                    let n: u32 = event.args().expect("a number");
+                    event.ack(&(n + 1)).expect("ack sent");
+                },
+            ))
+            .await;
+            assert_eq!(next_named(&mut heard, "auth").await, [json!({})]);
+            let (text, bin): (String, Binary) = socket
+                .emit_with_ack("message-with-ack", &("x", Binary::from(vec![7, 8])))
+                .unwrap()
+                .timeout(WAIT)
+                .await
+                .expect("acked");
+            assert_eq!((text.as_str(), &bin.0[..]), ("x", &[7u8, 8][..]));
+            socket
+                .emit("emit-with-ack", &json!({"event": "ask", "args": [41]}))
+                .unwrap();
+            let result = next_named(&mut heard, "emit-with-ack-result").await;
+            assert_eq!(result, [json!({"args": [42]})]);
+            socket.disconnect();
+        }
+    }
+}

@@ -152,10 +152,16 @@ async fn a_server_that_accepts_but_never_answers_exhausts_the_attempts() {
             counted.fetch_add(1, Ordering::SeqCst);
         });
     let failed = Arc::new(AtomicU32::new(0));
+    let reconnect_errors = Arc::new(AtomicU32::new(0));
     let socket = builder.build();
     let f = failed.clone();
     socket.manager().on_reconnect_failed(move || {
         f.fetch_add(1, Ordering::SeqCst);
+    });
+    let e = reconnect_errors.clone();
+    socket.manager().on_reconnect_error(move |error| {
+        assert!(matches!(error, ConnectError::Connection(_)), "{error:?}");
+        e.fetch_add(1, Ordering::SeqCst);
     });
     let outcome = tokio::time::timeout(WAIT, socket.wait_connected())
         .await
@@ -167,6 +173,8 @@ async fn a_server_that_accepts_but_never_answers_exhausts_the_attempts() {
     // The first attempt and two reconnection attempts, each timed out.
     assert_eq!(relay.accepted.load(Ordering::SeqCst), 3);
     assert_eq!(failed.load(Ordering::SeqCst), 1);
+    // reconnect_error for the two reconnection attempts, not for the first one.
+    assert_eq!(reconnect_errors.load(Ordering::SeqCst), 2);
     // connect_error on every failed attempt (the callbacks run on the socket's own task).
     let deadline = tokio::time::Instant::now() + WAIT;
     while errors.load(Ordering::SeqCst) < 3 {
@@ -307,5 +315,38 @@ async fn connection_state_recovery_restores_the_id_and_the_missed_broadcasts() {
         assert_eq!(recv(&mut heard, "missed news").await.unwrap(), 2);
         socket.disconnect();
         other.disconnect();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_first_connect_is_retried_until_the_server_answers() {
+    for kind in KINDS {
+        eprintln!("{kind:?}");
+        let server = Server::start(kind, 0, &[]).await;
+        let relay = Relay::start(server.port).await;
+        relay.set(Link::Stall);
+        let (tx, mut attempts) = mpsc::unbounded_channel();
+        let socket = fast_reconnect(&relay.url("/"), &[Transport::Polling, Transport::WebSocket])
+            .connect_timeout(Duration::from_millis(300))
+            .build();
+        socket.manager().on_reconnect_attempt(move |n| {
+            let _ = tx.send(n);
+        });
+        // Two reconnection attempts fail like the first, then the link comes back.
+        assert_eq!(recv(&mut attempts, "attempt 1").await, 1);
+        assert_eq!(recv(&mut attempts, "attempt 2").await, 2);
+        relay.set(Link::Pass);
+        tokio::time::timeout(WAIT, socket.wait_connected())
+            .await
+            .expect("connected in time")
+            .expect("connected");
+        let answer: String = socket
+            .emit_with_ack("message-with-ack", "first")
+            .unwrap()
+            .timeout(WAIT)
+            .await
+            .unwrap();
+        assert_eq!(answer, "first");
+        socket.disconnect();
     }
 }

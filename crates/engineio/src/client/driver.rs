@@ -20,8 +20,9 @@ use super::open::connect_websocket;
 use super::{ClientConfig, ConnectError, Transport};
 use crate::Message;
 
-/// How long the end of a session may take: the last POST (the `1` of a forced close) and
-/// the WebSocket close handshakes.
+/// How long the end of a session may take: the last POST (the `1` of a forced close), the
+/// GET under way (which the server answers once it has read the `1`), and the WebSocket
+/// close handshakes.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Socket = WebSocket<MaybeTlsStream>;
@@ -282,14 +283,20 @@ impl Driver {
     }
 
     /// Lets what the end of the session started finish: the `1` POST, the WebSocket close
-    /// handshakes. A GET still under way is dropped, which closes its connection.
+    /// handshakes, and lets the GET under way be answered; all within [`FINISH_TIMEOUT`].
     async fn finish(mut self) {
-        self.get = None;
+        // The GET is not dropped: a server sees a long-poll abandoned mid-way as a transport
+        // error (engine.io: "poll connection closed prematurely"), while after our `1` it
+        // answers the GET itself, as engine.io-client lets it.
+        let get = self.get.take();
         let post = self.post.take();
         let closing = std::mem::take(&mut self.ws_closing);
         let work = async move {
             if let Some(post) = post {
                 let _ = post.await;
+            }
+            if let Some(get) = get {
+                let _ = get.await;
             }
             for handle in closing {
                 let _ = handle.await;
