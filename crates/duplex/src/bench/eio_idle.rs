@@ -21,7 +21,6 @@ use super::eio_client::{
     BenchError, EioSocket, Endpoint, HttpConn, open_polling_session, open_websocket_session,
     recv_packet, show, split_payload,
 };
-use super::sio_client::join_namespace;
 
 /// The transport of the idle sessions.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,32 +52,6 @@ pub struct EioIdleArgs {
     /// Print one JSON object instead of a human summary.
     #[arg(long)]
     json: bool,
-    /// The Socket.IO namespace each WebSocket session joins (`sio-idle`).
-    #[arg(skip)]
-    pub namespace: Option<String>,
-}
-
-/// Options of `duplex bench sio-idle`: idle Socket.IO sockets, each a WebSocket
-/// session joined to one namespace.
-#[derive(clap::Args, Debug)]
-pub struct SioIdleArgs {
-    #[command(flatten)]
-    idle: EioIdleArgs,
-    /// The namespace to join.
-    #[arg(long, default_value = "/")]
-    namespace: String,
-}
-
-/// Runs `sio-idle`: `eio-idle` with a namespace joined after each handshake.
-pub async fn run_socketio(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
-    if args.idle.mode != IdleMode::Websocket {
-        return Err("sio-idle holds WebSocket sessions only".into());
-    }
-    run(EioIdleArgs {
-        namespace: Some(args.namespace),
-        ..args.idle
-    })
-    .await
 }
 
 /// How a held session ended, if it did before the release.
@@ -102,11 +75,11 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
             failed.clone(),
         );
         let (released, pings) = (released.clone(), pings.clone());
-        let (mode, total, namespace) = (args.mode, args.sessions, args.namespace.clone());
+        let (mode, total) = (args.mode, args.sessions);
         openers.spawn(async move {
             let mut holders = Vec::new();
             while next.fetch_add(1, Ordering::Relaxed) < total {
-                match open(mode, &endpoint, namespace.as_deref()).await {
+                match open(mode, &endpoint).await {
                     Ok(session) => {
                         opened.fetch_add(1, Ordering::Relaxed);
                         // Held from the start: the first sessions must answer pings
@@ -184,18 +157,11 @@ enum Session {
     Polling { conn: HttpConn, target: String },
 }
 
-async fn open(
-    mode: IdleMode,
-    endpoint: &Endpoint,
-    namespace: Option<&str>,
-) -> Result<Session, BenchError> {
+async fn open(mode: IdleMode, endpoint: &Endpoint) -> Result<Session, BenchError> {
     let work = async {
         Ok(match mode {
             IdleMode::Websocket => {
-                let mut socket = open_websocket_session(endpoint, 4096).await?.0;
-                if let Some(namespace) = namespace {
-                    join_namespace(&mut socket, namespace).await?;
-                }
+                let socket = open_websocket_session(endpoint, 4096).await?.0;
                 Session::Websocket(Box::new(socket))
             }
             IdleMode::Polling => {
@@ -252,7 +218,7 @@ impl Session {
 
 /// Waits `hold` seconds if given; otherwise for SIGTERM, SIGINT or stdin to close
 /// (a script holding the sessions keeps stdin open as a pipe and closes it).
-async fn wait_for_release(hold: Option<f64>) {
+pub async fn wait_for_release(hold: Option<f64>) {
     if let Some(seconds) = hold {
         tokio::time::sleep(Duration::from_secs_f64(seconds.max(0.0))).await;
         return;

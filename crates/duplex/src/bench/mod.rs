@@ -4,9 +4,11 @@ mod eio_client;
 mod eio_echo;
 mod eio_handshake;
 mod eio_idle;
-mod sio_client;
+mod phase;
+mod sio_connect;
 mod sio_echo;
 mod sio_fanout;
+mod sio_idle;
 mod ws_echo;
 mod ws_idle;
 
@@ -29,15 +31,17 @@ pub enum BenchCommand {
     /// released (signal, stdin closed, or `--hold`), so a script can read the
     /// server's memory per session.
     EioIdle(eio_idle::EioIdleArgs),
-    /// Socket.IO events with acks: C clients (WebSocket), K `echo` events in flight
-    /// each; every ack checked; acks/s.
+    /// Socket.IO events with acks: C clients (WebSocket, duplex's Socket.IO client),
+    /// K `echo` events in flight each; every ack checked; acks/s.
     SioEcho(sio_echo::SioEchoArgs),
     /// Socket.IO broadcast fan-out: N clients in room `r`, one of them emitting;
-    /// every delivery checked (all, in order); deliveries/s and latency percentiles.
+    /// every delivery checked (each broadcast exactly once, reorderings counted);
+    /// deliveries/s and latency percentiles.
     SioFanout(sio_fanout::SioFanoutArgs),
-    /// Idle Socket.IO sockets (WebSocket, one namespace joined): opens N, prints
-    /// `HOLDING <n>`, answers pings until released, as `eio-idle`.
-    SioIdle(eio_idle::SioIdleArgs),
+    /// Idle Socket.IO sockets (one connection each, WebSocket or polling, one
+    /// namespace joined): opens N, prints `HOLDING <n>`, holds them until released
+    /// as `eio-idle`.
+    SioIdle(sio_idle::SioIdleArgs),
 }
 
 /// Runs a load generator.
@@ -50,6 +54,6 @@ pub async fn run(command: BenchCommand) -> Result<(), Box<dyn std::error::Error>
         BenchCommand::EioIdle(args) => eio_idle::run(args).await,
         BenchCommand::SioEcho(args) => sio_echo::run(args).await,
         BenchCommand::SioFanout(args) => sio_fanout::run(args).await,
-        BenchCommand::SioIdle(args) => eio_idle::run_socketio(args).await,
+        BenchCommand::SioIdle(args) => sio_idle::run(args).await,
     }
 }

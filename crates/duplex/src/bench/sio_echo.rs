@@ -1,17 +1,20 @@
 //! `duplex bench sio-echo`: Socket.IO event round trips with acks per second. C
 //! clients (WebSocket) each keep K `echo` events in flight, every one asking for an
-//! ack; the server acks with the same arguments. Every ack is checked: its id was
-//! outstanding, and it carries exactly the event's argument.
+//! ack; the server acks with the same arguments. Every ack is checked: it answers the
+//! event it was asked for, with exactly the event's argument.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use duplex_socketio::client::{Socket, Transport};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::Barrier;
 
-use super::eio_client::{BenchError, Endpoint, payload, show};
-use super::sio_client::{SioSocket, measured, ready, split_ack};
+use super::eio_client::{BenchError, payload, show};
+use super::phase::{measured, ready};
+use super::sio_connect::{Target, connect};
 
 /// Options of `duplex bench sio-echo`.
 #[derive(clap::Args, Debug)]
@@ -41,7 +44,7 @@ pub struct SioEchoArgs {
 
 /// Runs the load and prints the result.
 pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = Endpoint::parse(&args.url).map_err(|e| e.to_string())?;
+    let target = Target::parse(&args.url).map_err(|e| e.to_string())?;
     let clients = args.clients.max(1);
     // Everyone connected, then the script's go, then everyone starts.
     let connected = Arc::new(Barrier::new(clients + 1));
@@ -49,19 +52,17 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
     let acks = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let (endpoint, connected, go, acks) = (
-            endpoint.clone(),
-            connected.clone(),
-            go.clone(),
-            acks.clone(),
-        );
+        let (target, connected, go, acks) =
+            (target.clone(), connected.clone(), go.clone(), acks.clone());
         let (in_flight, size, duration) = (args.in_flight.max(1), args.size, args.duration);
         tasks.push(tokio::spawn(async move {
-            let socket = SioSocket::connect(&endpoint, "/", size * 2 + 1024).await;
+            let socket = connect(target.client("/", &[Transport::WebSocket])).await;
             connected.wait().await;
             go.wait().await;
             let deadline = Instant::now() + Duration::from_secs_f64(duration.max(0.0));
-            echo(socket?, in_flight, size, deadline, &acks).await
+            let socket = socket?;
+            let outcome = echo(&socket, in_flight, size, deadline, &acks).await;
+            Ok::<_, BenchError>((socket, outcome))
         }));
     }
     connected.wait().await;
@@ -69,20 +70,28 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     go.wait().await;
     let mut failures = Vec::new();
-    let mut pings = 0;
+    let mut sockets = Vec::with_capacity(clients);
     for task in tasks {
         match task.await {
-            Ok(Ok(answered)) => pings += answered,
+            Ok(Ok((socket, outcome))) => {
+                sockets.push(socket);
+                if let Err(error) = outcome {
+                    failures.push(error.to_string());
+                }
+            }
             Ok(Err(error)) => failures.push(error.to_string()),
             Err(error) => failures.push(error.to_string()),
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     measured(args.sync)?;
+    for socket in sockets {
+        socket.disconnect();
+    }
     let acks = acks.load(Ordering::Relaxed);
     if args.json {
         println!(
-            "{{\"url\":\"{}\",\"clients\":{clients},\"in_flight\":{},\"size\":{},\"acks\":{acks},\"pings\":{pings},\"seconds\":{seconds:.3},\"acks_per_sec\":{:.0},\"errors\":{}}}",
+            "{{\"url\":\"{}\",\"clients\":{clients},\"in_flight\":{},\"size\":{},\"acks\":{acks},\"seconds\":{seconds:.3},\"acks_per_sec\":{:.0},\"errors\":{}}}",
             args.url,
             args.in_flight,
             args.size,
@@ -91,7 +100,7 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
     } else {
         println!(
-            "{acks} acks in {seconds:.2} s: {:.0} acks/s, {pings} pings answered, {} client errors",
+            "{acks} acks in {seconds:.2} s: {:.0} acks/s, {} client errors",
             acks as f64 / seconds,
             failures.len()
         );
@@ -102,59 +111,50 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// The `echo` event with ack id `id`, and the ack arguments it must come back with.
-fn event(id: u64, size: usize) -> (String, String) {
-    let argument = serde_json::Value::String(payload(id, size)).to_string();
-    (
-        format!("2{id}[\"echo\",{argument}]"),
-        format!("[{argument}]"),
-    )
+/// The argument of `echo` event `seq`, as it is sent, and as JSON: what its ack must carry.
+fn argument(seq: u64, size: usize) -> (String, String) {
+    let argument = payload(seq, size);
+    let json = serde_json::Value::String(argument.clone()).to_string();
+    (argument, json)
 }
 
-/// One client's load; returns the pings it answered.
+/// One client's load: `in_flight` events outstanding until `deadline`, then the last
+/// answers awaited.
 async fn echo(
-    mut socket: SioSocket,
+    socket: &Socket,
     in_flight: u64,
     size: usize,
     deadline: Instant,
     acks: &AtomicU64,
-) -> Result<u64, BenchError> {
-    let mut outstanding: HashMap<u64, String> = HashMap::new();
+) -> Result<(), BenchError> {
+    let emit = |seq: u64| -> Result<_, BenchError> {
+        let (argument, expected) = argument(seq, size);
+        let answer = socket.emit_with_ack::<(), _>("echo", &argument)?;
+        Ok(async move { (seq, expected, answer.raw().await) })
+    };
+    let mut outstanding = FuturesUnordered::new();
     let mut next = 0;
     while next < in_flight {
-        let (packet, expected) = event(next, size);
-        socket.feed(&packet).await?;
-        outstanding.insert(next, expected);
+        outstanding.push(emit(next)?);
         next += 1;
     }
-    socket.flush().await?;
-    while !outstanding.is_empty() {
-        let packet = socket.recv().await?;
-        let (id, args) =
-            split_ack(&packet).ok_or_else(|| format!("expected an ack, got {}", show(&packet)))?;
-        let expected = outstanding
-            .remove(&id)
-            .ok_or_else(|| format!("ack {id} was not asked for (or came twice)"))?;
-        if args != expected.as_bytes() {
+    while let Some((seq, expected, answer)) = outstanding.next().await {
+        let answer = answer.map_err(|error| format!("ack {seq}: {error}"))?;
+        if answer.json() != expected {
             return Err(format!(
-                "ack {id}: expected {}, got {}",
+                "ack {seq}: expected {}, got {}",
                 show(expected.as_bytes()),
-                show(args)
+                show(answer.json().as_bytes())
             )
             .into());
         }
         acks.fetch_add(1, Ordering::Relaxed);
         if Instant::now() < deadline {
-            // Queued, not flushed: the next pending receive sends the batch.
-            let (packet, expected) = event(next, size);
-            socket.feed(&packet).await?;
-            outstanding.insert(next, expected);
+            outstanding.push(emit(next)?);
             next += 1;
         }
     }
-    let pings = socket.pings();
-    socket.close().await?;
-    Ok(pings)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -162,10 +162,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn events_carry_their_id_and_escaped_argument() {
-        let (packet, ack) = event(7, 64);
-        assert!(packet.starts_with("27[\"echo\",\"0000000007|"));
-        assert!(packet.contains(r#"\"user\""#), "{packet}");
-        assert_eq!(format!("27[\"echo\",{}", &ack[1..]), packet);
+    fn arguments_carry_their_number_and_their_json_escapes() {
+        let (argument, json) = argument(7, 64);
+        assert!(argument.starts_with("0000000007|"));
+        assert_eq!(argument.len(), 64);
+        assert!(json.contains(r#"\"user\""#), "{json}");
+        assert_eq!(serde_json::from_str::<String>(&json).ok(), Some(argument));
     }
 }

@@ -9,14 +9,16 @@
 //! room (counting every client's receipts), so the server is kept busy without its
 //! queues growing: what is measured is its delivery rate, not its buffering.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, Semaphore, watch};
+use duplex_socketio::client::{DisconnectReason, Incoming, Socket, Transport};
+use tokio::sync::{Notify, Semaphore};
 
-use super::eio_client::{BenchError, Endpoint, show};
-use super::sio_client::{SioSocket, measured, quantile, ready};
+use super::eio_client::{BenchError, show};
+use super::phase::{measured, ready};
+use super::sio_connect::{SETUP_TIMEOUT, Target, connect};
 
 /// Options of `duplex bench sio-fanout`.
 #[derive(clap::Args, Debug)]
@@ -47,6 +49,9 @@ pub struct SioFanoutArgs {
     json: bool,
 }
 
+/// Longest the room may go without a delivery while broadcasts are outstanding.
+const STALL: Duration = Duration::from_secs(30);
+
 /// What the emitter and the receivers share.
 struct Room {
     /// Receipts so far, every client's counted.
@@ -56,8 +61,9 @@ struct Room {
     wake: Notify,
     /// Receipts that came after a later broadcast's.
     reordered: AtomicU64,
-    /// The broadcasts sent, known once the emitter is done.
-    total: watch::Sender<Option<u64>>,
+    /// Set by a client that saw something wrong (it also wakes the emitter): the run
+    /// stops rather than waiting for deliveries that will not come.
+    failed: AtomicBool,
     epoch: Instant,
 }
 
@@ -69,82 +75,205 @@ impl Room {
         }
     }
 
+    fn fail(&self) {
+        self.failed.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
     fn micros(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
     }
+
+    /// Waits until `wanted` receipts are in, a client failed, or `deadline` (if given)
+    /// passed; `false` when [`STALL`] went by without any of these.
+    async fn reach(&self, wanted: u64, deadline: Option<Instant>) -> bool {
+        self.wanted.store(wanted, Ordering::Release);
+        loop {
+            if self.delivered.load(Ordering::Acquire) >= wanted
+                || self.failed.load(Ordering::Acquire)
+            {
+                return true;
+            }
+            let until =
+                deadline.map_or_else(|| Instant::now() + STALL, |d| d.min(Instant::now() + STALL));
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep_until(until.into()) => {
+                    return deadline.is_some_and(|d| Instant::now() >= d);
+                }
+            }
+        }
+    }
+}
+
+/// What one client saw of the broadcasts.
+#[derive(Default)]
+struct Tally {
+    /// `seen[seq]`: broadcast `seq` came.
+    seen: Vec<bool>,
+    highest: Option<u64>,
+    received: u64,
+    /// Emit-to-receipt, µs.
+    latencies: Vec<u32>,
+    /// The first thing that went wrong.
+    error: Option<String>,
+}
+
+impl Tally {
+    /// Checks and counts one `msg` event.
+    fn record(&mut self, event: &Incoming, room: &Room) -> Result<(), String> {
+        let (seq, micros) = event
+            .args::<String>()
+            .ok()
+            .and_then(|text| parse_broadcast(&text))
+            .ok_or_else(|| {
+                format!(
+                    "expected `msg` with one argument \"<seq> <µs> ..\", got {}",
+                    show(event.raw_args().json().as_bytes())
+                )
+            })?;
+        let slot = usize::try_from(seq).map_err(|_| format!("broadcast {seq}?"))?;
+        if slot >= self.seen.len() {
+            self.seen.resize(slot + 1, false);
+        }
+        if std::mem::replace(&mut self.seen[slot], true) {
+            return Err(format!("broadcast {seq} came twice"));
+        }
+        if self.highest.is_some_and(|h| seq < h) {
+            room.reordered.fetch_add(1, Ordering::Relaxed);
+        }
+        self.highest = self.highest.max(Some(seq));
+        self.received += 1;
+        let latency = room.micros().saturating_sub(micros);
+        self.latencies.push(latency.min(u32::MAX as u64) as u32);
+        room.receipt();
+        Ok(())
+    }
+
+    /// Why this client's view of `total` broadcasts is wrong, if it is.
+    fn check(&self, total: u64) -> Result<(), String> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        if self.received != total {
+            return Err(format!("{} of {total} broadcasts came", self.received));
+        }
+        // Distinct and as many as sent: exactly 0..total unless one is out of range.
+        if self.seen.len() as u64 != total {
+            return Err(format!(
+                "broadcast {} of {total} was never sent",
+                self.seen.len() - 1
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn lock(tally: &Mutex<Tally>) -> MutexGuard<'_, Tally> {
+    tally
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Connects one client with its `msg` handler and joins the room.
+async fn join(
+    target: &Target,
+    room: &Arc<Room>,
+) -> Result<(Socket, Arc<Mutex<Tally>>), BenchError> {
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let (on_msg, on_msg_room) = (tally.clone(), room.clone());
+    let (on_close, on_close_room) = (tally.clone(), room.clone());
+    let builder = target
+        .client("/", &[Transport::WebSocket])
+        .on("msg", move |event: Incoming| {
+            let mut tally = lock(&on_msg);
+            if tally.error.is_none() {
+                if let Err(error) = tally.record(&event, &on_msg_room) {
+                    tally.error = Some(error);
+                    on_msg_room.fail();
+                }
+            }
+            std::future::ready(())
+        })
+        .on_disconnect(move |_, reason| {
+            // Ours at the end of the run is expected; anything else loses broadcasts.
+            if reason != DisconnectReason::IoClientDisconnect {
+                lock(&on_close)
+                    .error
+                    .get_or_insert_with(|| format!("disconnected: {reason}"));
+                on_close_room.fail();
+            }
+        });
+    let work = async {
+        let socket = connect(builder).await?;
+        socket.emit_with_ack::<(), _>("join", &())?.raw().await?;
+        Ok::<_, BenchError>(socket)
+    };
+    let socket = tokio::time::timeout(SETUP_TIMEOUT, work)
+        .await
+        .map_err(|_| "connecting and joining took over 30 s")??;
+    Ok((socket, tally))
 }
 
 /// Runs the load and prints the result.
 pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = Endpoint::parse(&args.url).map_err(|e| e.to_string())?;
+    let target = Target::parse(&args.url).map_err(|e| e.to_string())?;
     let clients = args.clients.max(1);
-    let opening = Arc::new(Semaphore::new(args.concurrency.max(1)));
-    let mut joins = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let (endpoint, opening) = (endpoint.clone(), opening.clone());
-        let size = args.size;
-        joins.push(tokio::spawn(async move {
-            let _permit = opening.acquire_owned().await?;
-            let work = async {
-                let mut socket = SioSocket::connect(&endpoint, "/", size + 1024).await?;
-                socket.call(0, "[\"join\"]").await?;
-                Ok::<_, BenchError>(socket)
-            };
-            tokio::time::timeout(Duration::from_secs(30), work)
-                .await
-                .map_err(|_| "connecting and joining took over 30 s")?
-        }));
-    }
-    let mut sockets = Vec::with_capacity(clients);
-    for join in joins {
-        sockets.push(join.await?.map_err(|e| e.to_string())?);
-    }
     let room = Arc::new(Room {
         delivered: AtomicU64::new(0),
         wanted: AtomicU64::new(0),
         wake: Notify::new(),
         reordered: AtomicU64::new(0),
-        total: watch::channel(None).0,
+        failed: AtomicBool::new(false),
         epoch: Instant::now(),
     });
+    let opening = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let mut joins = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let (target, room, opening) = (target.clone(), room.clone(), opening.clone());
+        joins.push(tokio::spawn(async move {
+            let _permit = opening.acquire_owned().await?;
+            join(&target, &room).await
+        }));
+    }
+    let (mut sockets, mut tallies) = (Vec::with_capacity(clients), Vec::with_capacity(clients));
+    for joined in joins {
+        let (socket, tally) = joined.await?.map_err(|e| e.to_string())?;
+        sockets.push(socket);
+        tallies.push(tally);
+    }
     ready(args.sync).await?;
     let started = Instant::now();
-    let mut sockets = sockets.into_iter();
-    let emitter = sockets.next().ok_or("no clients")?;
-    let mut receivers = Vec::with_capacity(clients);
-    for socket in sockets {
-        let room = room.clone();
-        receivers.push(tokio::spawn(
-            async move { receive(socket, &room, None).await },
-        ));
-    }
-    let plan = Emitting {
-        clients: clients as u64,
-        window: args.window.max(1),
-        padding: "x".repeat(args.size),
-        deadline: Instant::now() + Duration::from_secs_f64(args.duration.max(0.0)),
-    };
     let mut failures = Vec::new();
-    let mut latencies = match receive(emitter, &room, Some(plan)).await {
-        Ok(samples) => samples,
-        Err(error) => {
+    let broadcasts = match emit(&sockets[0], &room, &args, clients as u64).await {
+        Ok(sent) => sent,
+        Err((sent, error)) => {
             failures.push(format!("emitter: {error}"));
-            // The receivers would wait for a total that never comes.
-            room.total.send_replace(Some(0));
-            Vec::new()
+            sent
         }
     };
-    for receiver in receivers {
-        match receiver.await {
-            Ok(Ok(samples)) => latencies.extend(samples),
-            Ok(Err(error)) => failures.push(error.to_string()),
-            Err(error) => failures.push(error.to_string()),
-        }
+    if !room.reach(broadcasts * clients as u64, None).await {
+        let delivered = room.delivered.load(Ordering::Relaxed);
+        failures.push(format!(
+            "no delivery for {} s after {delivered} of {}",
+            STALL.as_secs(),
+            broadcasts * clients as u64
+        ));
     }
     let seconds = started.elapsed().as_secs_f64();
     measured(args.sync)?;
+    for socket in &sockets {
+        socket.disconnect();
+    }
+    let mut latencies = Vec::new();
+    for tally in &tallies {
+        let tally = lock(tally);
+        if let Err(error) = tally.check(broadcasts) {
+            failures.push(error);
+        }
+        latencies.extend_from_slice(&tally.latencies);
+    }
     latencies.sort_unstable();
-    let broadcasts = room.total.borrow().unwrap_or(0);
     let delivered = room.delivered.load(Ordering::Relaxed);
     let reordered = room.reordered.load(Ordering::Relaxed);
     let (p50, p99, max) = (
@@ -179,110 +308,53 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
     }
 }
 
-/// What the emitting client does besides receiving.
-struct Emitting {
-    clients: u64,
-    window: u64,
-    padding: String,
-    deadline: Instant,
-}
-
-/// Receives the room's broadcasts, each once, until the emitter's total is reached;
-/// with `emitting`, also emits them. Returns the latencies seen, in µs.
-async fn receive(
-    mut socket: SioSocket,
+/// Emits broadcasts until `--duration` is over, at most `--window` undelivered;
+/// returns how many were sent (also when failing).
+async fn emit(
+    socket: &Socket,
     room: &Room,
-    mut emitting: Option<Emitting>,
-) -> Result<Vec<u32>, BenchError> {
-    let mut total = room.total.subscribe();
-    let (mut received, mut sent) = (0u64, 0u64);
-    let (mut seen, mut highest) = (Vec::<bool>::new(), None);
-    let mut latencies = Vec::new();
-    loop {
-        if let Some(plan) = &emitting {
-            if Instant::now() >= plan.deadline {
-                room.total.send_replace(Some(sent));
-                emitting = None;
-            } else {
-                // Room for one more: the deliveries of all but `window` broadcasts are in.
-                let wanted = (sent + 1).saturating_sub(plan.window) * plan.clients;
-                if room.delivered.load(Ordering::Acquire) >= wanted {
-                    let packet = format!(
-                        "2[\"broadcast\",\"{sent} {} {}\"]",
-                        room.micros(),
-                        plan.padding
-                    );
-                    socket.feed(&packet).await?;
-                    socket.flush().await?;
-                    sent += 1;
-                    continue;
-                }
-                room.wanted.store(wanted, Ordering::Release);
-            }
-        }
-        let done = *total.borrow_and_update();
-        if done == Some(received) {
-            // Distinct and as many as sent: exactly 0..total unless one is out of range.
-            if seen.len() as u64 != received {
-                return Err(
-                    format!("broadcast {} of {received} was never sent", seen.len() - 1).into(),
-                );
-            }
-            break;
-        }
-        let woken = async {
-            match &emitting {
-                Some(plan) => {
-                    tokio::select! {
-                        _ = room.wake.notified() => {}
-                        _ = tokio::time::sleep_until(plan.deadline.into()) => {}
-                    }
-                }
-                None => {
-                    if total.changed().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }
-            }
-        };
-        tokio::select! {
-            packet = socket.recv() => {
-                let packet = packet?;
-                let (seq, micros) = parse_msg(&packet)
-                    .ok_or_else(|| format!("expected `2[\"msg\",\"<seq> <µs> ..\"]`, got {}", show(&packet)))?;
-                let slot = usize::try_from(seq).map_err(|_| format!("broadcast {seq}?"))?;
-                if slot >= seen.len() {
-                    seen.resize(slot + 1, false);
-                }
-                if std::mem::replace(&mut seen[slot], true) {
-                    return Err(format!("broadcast {seq} came twice").into());
-                }
-                if highest.is_some_and(|h| seq < h) {
-                    room.reordered.fetch_add(1, Ordering::Relaxed);
-                }
-                highest = highest.max(Some(seq));
-                received += 1;
-                latencies.push(room.micros().saturating_sub(micros).min(u32::MAX as u64) as u32);
-                room.receipt();
-            }
-            _ = woken => {}
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {
-                return Err(format!("no broadcast for 30 s after {received}").into());
-            }
+    args: &SioFanoutArgs,
+    clients: u64,
+) -> Result<u64, (u64, BenchError)> {
+    let window = args.window.max(1);
+    let padding = "x".repeat(args.size);
+    let deadline = Instant::now() + Duration::from_secs_f64(args.duration.max(0.0));
+    let mut sent = 0u64;
+    while Instant::now() < deadline && !room.failed.load(Ordering::Acquire) {
+        // Room for one more: the deliveries of all but `window` broadcasts are in.
+        let wanted = (sent + 1).saturating_sub(window) * clients;
+        if room.delivered.load(Ordering::Acquire) >= wanted {
+            let text = format!("{sent} {} {padding}", room.micros());
+            socket
+                .emit("broadcast", &text)
+                .map_err(|error| (sent, error.into()))?;
+            sent += 1;
+        } else if !room.reach(wanted, Some(deadline)).await {
+            let error = format!(
+                "no delivery for {} s after {sent} broadcasts",
+                STALL.as_secs()
+            );
+            return Err((sent, error.into()));
         }
     }
-    socket.close().await?;
-    Ok(latencies)
+    Ok(sent)
 }
 
-/// The sequence number and send time of a `msg` packet.
-fn parse_msg(packet: &[u8]) -> Option<(u64, u64)> {
-    let text = std::str::from_utf8(packet).ok()?;
-    let body = text.strip_prefix("2[\"msg\",\"")?.strip_suffix("\"]")?;
-    let mut fields = body.split(' ');
+/// The sequence number and send time of a broadcast's text, `<seq> <µs> <padding>`.
+fn parse_broadcast(text: &str) -> Option<(u64, u64)> {
+    let mut fields = text.split(' ');
     let seq = fields.next()?.parse().ok()?;
     let micros = fields.next()?.parse().ok()?;
     Some((seq, micros))
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples, 0 when there are none.
+fn quantile(sorted: &[u32], q: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (q * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
 }
 
 #[cfg(test)]
@@ -291,10 +363,34 @@ mod tests {
 
     #[test]
     fn parses_broadcasts() {
-        assert_eq!(parse_msg(b"2[\"msg\",\"3 1500 xx\"]"), Some((3, 1500)));
-        assert_eq!(parse_msg(b"2[\"msg\",\"3 1500\"]"), Some((3, 1500)));
-        assert_eq!(parse_msg(b"2[\"other\",\"3 1500 xx\"]"), None);
-        assert_eq!(parse_msg(b"2[\"msg\",\"x 1500\"]"), None);
-        assert_eq!(parse_msg(b"2[\"msg\",\"3\"]"), None);
+        assert_eq!(parse_broadcast("3 1500 xx"), Some((3, 1500)));
+        assert_eq!(parse_broadcast("3 1500"), Some((3, 1500)));
+        assert_eq!(parse_broadcast("x 1500"), None);
+        assert_eq!(parse_broadcast("3"), None);
+    }
+
+    #[test]
+    fn quantiles_of_sorted_samples() {
+        let samples: Vec<u32> = (1..=100).collect();
+        assert_eq!(quantile(&samples, 0.5), 51);
+        assert_eq!(quantile(&samples, 0.99), 99);
+        assert_eq!(quantile(&samples, 1.0), 100);
+        assert_eq!(quantile(&[], 0.5), 0);
+    }
+
+    #[test]
+    fn a_tally_is_complete_only_with_every_broadcast_once() {
+        let mut tally = Tally {
+            seen: vec![true, true],
+            received: 2,
+            ..Tally::default()
+        };
+        assert_eq!(tally.check(2), Ok(()));
+        assert!(tally.check(3).is_err());
+        tally.seen.push(true);
+        tally.seen[1] = false;
+        assert!(tally.check(2).unwrap_err().contains("never sent"));
+        tally.error = Some("broadcast 0 came twice".to_owned());
+        assert_eq!(tally.check(3), Err("broadcast 0 came twice".to_owned()));
     }
 }
