@@ -71,6 +71,11 @@ pub fn decode(message: &[u8]) -> Result<Packet, Error> {
     })
 }
 
+/// notepack's `undefined`: fixext 1, type 0, one zero byte.
+fn is_undefined(data: &[u8]) -> bool {
+    data == [0]
+}
+
 /// Encodes a packet as one binary message.
 pub fn encode(packet: &Packet) -> Bytes {
     let mut entries = vec![(Value::from("type"), Value::from(packet.kind.digit() - b'0'))];
@@ -91,7 +96,12 @@ pub fn encode(packet: &Packet) -> Bytes {
 /// MessagePack to JSON, binary to placeholders.
 fn to_json(value: Value, attachments: &mut Vec<Vec<u8>>) -> Json {
     match value {
+        // notepack writes `undefined` as fixext 1 of type 0 holding a zero byte; JSON has no
+        // undefined: null here, and the key is left out of objects (below), as JSON.stringify
+        // does. rmpv cannot tell that marker from a one-byte ArrayBuffer holding 0 (ext 8 of
+        // type 0), which is therefore read as undefined too.
         Value::Nil => Json::Null,
+        Value::Ext(0, data) if is_undefined(&data) => Json::Null,
         // notepack writes an ArrayBuffer as ext type 0: binary data like a Buffer's `bin`.
         Value::Ext(0, data) => {
             attachments.push(data);
@@ -119,6 +129,7 @@ fn to_json(value: Value, attachments: &mut Vec<Vec<u8>>) -> Json {
         Value::Map(entries) => Json::Object(
             entries
                 .into_iter()
+                .filter(|(_, v)| !matches!(v, Value::Ext(0, data) if is_undefined(data)))
                 .map(|(k, v)| {
                     let key = match k {
                         Value::String(s) => s.into_str().unwrap_or_default(),
@@ -229,6 +240,26 @@ mod tests {
     fn undefined_data_is_no_data() {
         let packet = decode(&hex("83a47479706500a464617461d40000a36e7370a52f6e6f7065")).unwrap();
         assert_eq!(packet, Packet::connect("/nope", None));
+    }
+
+    /// Node socket.io's CONNECT answer without recovery, `{sid, pid: undefined}`: the
+    /// undefined `pid` is left out, as JSON has no undefined.
+    #[test]
+    fn undefined_fields_are_left_out() {
+        let bytes = hex(concat!(
+            "83a47479706500a46461746182a3736964b4",
+            "79686c50544732517a4d4d696b37736f41414141",
+            "a3706964d40000a36e7370a12f"
+        ));
+        let packet = decode(&bytes).unwrap();
+        assert_eq!(
+            packet.data.as_deref(),
+            Some(r#"{"sid":"yhlPTG2QzMMik7soAAAA"}"#)
+        );
+        assert!(packet.attachments.is_empty());
+        // Inside an array it is null, as JSON.stringify writes it.
+        let event = decode(&hex("83a47479706502a46461746192a161d40000a36e7370a12f")).unwrap();
+        assert_eq!(event.data.as_deref(), Some(r#"["a",null]"#));
     }
 
     #[test]

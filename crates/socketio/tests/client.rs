@@ -343,6 +343,7 @@ async fn the_client_echo_example_checks_every_ack() {
 #[cfg(feature = "msgpack")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_msgpack_parser_against_node_and_ours() {
+    trace();
     for kind in KINDS {
         let server = Server::start(kind, 0, &["--parser", "msgpack"]).await;
         for mode in MODES {

@@ -27,6 +27,9 @@ const FINISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Socket = WebSocket<MaybeTlsStream>;
 
+/// Most application messages taken in one pass, so a flood cannot starve the reads.
+const BATCH: usize = 1024;
+
 /// One thing that happened, taken out of the `select!` so the handlers may borrow freely.
 enum Input {
     Polled(HttpConn, Result<Bytes, RequestError>),
@@ -104,6 +107,12 @@ impl Driver {
     ) {
         // Not `messages.is_closed()`: a closed channel may still hold messages to send.
         let mut messages_done = false;
+        // One timer for the session. Every packet moves the deadline later, so the timer is
+        // only moved when the deadline comes earlier; when it fires early the session finds
+        // nothing due and it is armed again for the real deadline.
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
         loop {
             while let Some(action) = self.session.poll_action() {
                 self.start(action);
@@ -133,7 +142,14 @@ impl Driver {
                 self.session.polling_paused();
                 continue;
             }
-            let deadline = self.session.next_deadline();
+            match self.session.next_deadline() {
+                Some(deadline) if armed.is_none_or(|at| deadline < at) => {
+                    timer.as_mut().reset(deadline.into());
+                    armed = Some(deadline);
+                }
+                Some(_) => {}
+                None => armed = None,
+            }
             let input = tokio::select! {
                 (conn, result) = pending_unless(&mut self.get) => Input::Polled(conn, result),
                 (conn, result) = pending_unless(&mut self.post) => Input::Posted(conn, result),
@@ -141,7 +157,10 @@ impl Driver {
                 message = recv_ws(&mut self.ws) => Input::Ws(message),
                 message = messages.recv(), if !messages_done => Input::Send(message),
                 () = shared.close.notified() => Input::Close,
-                () = sleep_until(deadline) => Input::Deadline,
+                () = &mut timer, if armed.is_some() => {
+                    armed = None;
+                    Input::Deadline
+                }
             };
             messages_done |= matches!(input, Input::Send(None));
             self.handle(input, &mut messages);
@@ -199,7 +218,17 @@ impl Driver {
                 self.ws = None;
                 self.session.ws_closed();
             }
-            Input::Send(Some(message)) => self.queue(message),
+            Input::Send(Some(message)) => {
+                // Everything queued meanwhile goes too, so a burst leaves in one write (one
+                // POST) rather than one per message.
+                self.queue(message);
+                for _ in 0..BATCH {
+                    match messages.try_recv() {
+                        Ok(message) => self.queue(message),
+                        Err(_) => break,
+                    }
+                }
+            }
             // Every `Client` is gone: nobody can send or close any more.
             Input::Send(None) => self.session.close(),
             Input::Close => {
@@ -318,14 +347,6 @@ async fn pending_unless<T>(future: &mut Option<BoxFuture<'static, T>>) -> T {
 async fn recv_ws(ws: &mut Option<Socket>) -> Option<Result<duplex_ws::Message, duplex_ws::Error>> {
     match ws {
         Some(ws) => ws.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Sleeps until the session's deadline; forever without one.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,
     }
 }
