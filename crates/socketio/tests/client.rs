@@ -236,7 +236,7 @@ async fn namespaces_share_one_connection_and_refusals_carry_data() {
 async fn disconnects_from_either_side_have_their_reasons() {
     each_server_and_mode(&ALL_KINDS, |base, mode| async move {
         let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
-        let (builder, _heard) = client(&format!("{base}/"), mode);
+        let (builder, mut heard) = client(&format!("{base}/"), mode);
         let socket = connected(builder.on_disconnect(move |_, reason| {
             let _ = reasons_tx.send(reason);
         }))
@@ -265,7 +265,9 @@ async fn disconnects_from_either_side_have_their_reasons() {
             .unwrap()
             .unwrap();
         assert_eq!(reason, DisconnectReason::IoClientDisconnect);
-        // Emits made now are buffered for a later connect, not sent.
+        // Emits made now are buffered for a later connect, not sent; volatile ones are
+        // dropped.
+        socket.volatile().emit("message", "dropped").unwrap();
         socket.emit("message", "later").unwrap();
         let pending = socket
             .emit_with_ack::<Value, _>("message-with-ack", "later")
@@ -273,6 +275,13 @@ async fn disconnects_from_either_side_have_their_reasons() {
         socket.connect();
         let answer = tokio::time::timeout(WAIT, pending).await.unwrap().unwrap();
         assert_eq!(answer, json!("later"));
+        assert_eq!(
+            next_named(&mut heard, "message-back").await,
+            [json!("later")]
+        );
+        // Connected, a volatile emit goes.
+        socket.volatile().emit("message", "now").unwrap();
+        assert_eq!(next_named(&mut heard, "message-back").await, [json!("now")]);
         socket.disconnect();
     })
     .await;
