@@ -383,3 +383,30 @@ async fn the_msgpack_parser_against_node_and_ours() {
         }
     }
 }
+
+/// A handler that panics is skipped; the socket and the events after it go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_does_not_stop_the_socket() {
+    let server = Server::start(Kind::Ours, 0, &[]).await;
+    let (tx, mut survived) = mpsc::unbounded_channel();
+    let socket = connected(
+        ClientBuilder::new(server.url("/"))
+            .transports([Transport::WebSocket])
+            .on("message-back", move |event: Incoming| {
+                let tx = tx.clone();
+                async move {
+                    let text: String = event.args().expect("a string");
+                    assert_ne!(text, "boom", "a handler bug");
+                    let _ = tx.send(text);
+                }
+            })
+            .on_connect(|_| panic!("a callback bug")),
+    )
+    .await;
+    socket.emit("message", "boom").unwrap();
+    socket.emit("message", "after").unwrap();
+    let after = tokio::time::timeout(WAIT, survived.recv()).await.unwrap();
+    assert_eq!(after.as_deref(), Some("after"));
+    assert!(socket.connected());
+    socket.disconnect();
+}

@@ -5,6 +5,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, Weak};
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 
@@ -64,7 +67,8 @@ pub(crate) enum Dispatch {
 }
 
 /// Runs the callbacks of `socket` for each dispatch, awaiting each event handler before the
-/// next (socket.io-client calls its listeners in order too). Ends when the socket is gone.
+/// next (socket.io-client calls its listeners in order too). Ends when the socket is gone. A
+/// callback that panics is logged and skipped: the ones after it still run.
 pub(crate) async fn run(socket: Weak<SocketShared>, mut rx: mpsc::UnboundedReceiver<Dispatch>) {
     while let Some(dispatch) = rx.recv().await {
         let Some(shared) = socket.upgrade() else {
@@ -73,31 +77,48 @@ pub(crate) async fn run(socket: Weak<SocketShared>, mut rx: mpsc::UnboundedRecei
         let socket = Socket { shared };
         let handlers = lock(&socket.shared.handlers);
         match dispatch {
-            Dispatch::Connect => handlers.connect.iter().for_each(|f| f(&socket)),
+            Dispatch::Connect => {
+                for f in &handlers.connect {
+                    guarded("connect", || f(&socket));
+                }
+            }
             Dispatch::ConnectError(error) => {
-                handlers
-                    .connect_error
-                    .iter()
-                    .for_each(|f| f(&socket, &error));
+                for f in &handlers.connect_error {
+                    guarded("connect_error", || f(&socket, &error));
+                }
             }
             Dispatch::Disconnect(reason) => {
-                handlers.disconnect.iter().for_each(|f| f(&socket, reason));
+                for f in &handlers.disconnect {
+                    guarded("disconnect", || f(&socket, reason));
+                }
             }
             Dispatch::Event(name, packet) => {
                 // `onAny` listeners first, as socket.io-client calls them.
                 for handler in &handlers.any {
-                    handler(incoming(&socket, &name, &packet)).await;
+                    guarded_async(&name, handler(incoming(&socket, &name, &packet))).await;
                 }
                 if let Some(handler) = handlers.events.get(&name) {
-                    handler(Incoming {
+                    let incoming = Incoming {
                         socket: socket.clone(),
-                        name,
+                        name: name.clone(),
                         packet,
-                    })
-                    .await;
+                    };
+                    guarded_async(&name, handler(incoming)).await;
                 }
             }
         }
+    }
+}
+
+fn guarded(callback: &str, f: impl FnOnce()) {
+    if std::panic::catch_unwind(AssertUnwindSafe(f)).is_err() {
+        tracing::error!(callback, "a client callback panicked");
+    }
+}
+
+async fn guarded_async(event: &str, handler: BoxFuture<'static, ()>) {
+    if AssertUnwindSafe(handler).catch_unwind().await.is_err() {
+        tracing::error!(event, "a client event handler panicked");
     }
 }
 

@@ -21,6 +21,9 @@ use crate::error::{AckError, SendError};
 
 /// One namespace on a client connection: a handle, cheap to clone. Emits made while it is
 /// not connected are buffered (see [`SocketConfig::max_buffered`]) and sent once it is.
+///
+/// As with socket.io-client, a connected socket stays connected (and reconnects) until
+/// [`disconnect`](Self::disconnect) — dropping the handles does not end it.
 #[derive(Clone)]
 pub struct Socket {
     pub(crate) shared: Arc<SocketShared>,
