@@ -31,7 +31,12 @@ async fn recv<T>(rx: &mut mpsc::UnboundedReceiver<T>, what: &str) -> T {
         .unwrap_or_else(|| panic!("{what}: channel closed"))
 }
 
-const TRANSPORTS: [&[Transport]; 2] = [&[Transport::WebSocket], &[Transport::Polling]];
+/// Every transport mode: WebSocket only, polling only, polling upgraded to WebSocket.
+const TRANSPORTS: [&[Transport]; 3] = [
+    &[Transport::WebSocket],
+    &[Transport::Polling],
+    &[Transport::Polling, Transport::WebSocket],
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emits_buffered_while_the_server_is_down_arrive_exactly_once_after_its_restart() {
@@ -42,7 +47,14 @@ async fn emits_buffered_while_the_server_is_down_arrive_exactly_once_after_its_r
             let (echo_tx, mut echoes) = mpsc::unbounded_channel();
             let (state_tx, mut states) = mpsc::unbounded_channel();
             let disconnected = state_tx.clone();
+            // The auth payload is computed again for the reconnection.
+            let auth_calls = Arc::new(AtomicU32::new(0));
+            let counted = auth_calls.clone();
             let builder = fast_reconnect(&server.url("/"), transports)
+                .auth_with(move || {
+                    let n = counted.fetch_add(1, Ordering::SeqCst);
+                    async move { Some(json!({ "attempt": n })) }
+                })
                 .on("message-back", move |event: Incoming| {
                     let echo_tx = echo_tx.clone();
                     async move {
@@ -93,6 +105,11 @@ async fn emits_buffered_while_the_server_is_down_arrive_exactly_once_after_its_r
             assert!(echoes.try_recv().is_err(), "a buffered emit arrived twice");
             assert!(attempts.load(Ordering::SeqCst) >= 1);
             assert_eq!(reconnects.load(Ordering::SeqCst), 1);
+            assert_eq!(
+                auth_calls.load(Ordering::SeqCst),
+                2,
+                "auth computed per connection"
+            );
             socket.disconnect();
         }
     }
