@@ -3,6 +3,7 @@
 
 mod bench;
 mod echo;
+mod serve;
 
 use std::net::SocketAddr;
 
@@ -27,6 +28,8 @@ enum Command {
     /// Load generators.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The demo chat's Socket.IO server (nicknames, rooms, presence, typing, history, images).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -58,6 +61,7 @@ fn main() -> std::process::ExitCode {
         match command {
             Command::Echo(args) => echo::run(args).await,
             Command::Bench(command) => bench::run(command).await,
+            Command::Serve(args) => serve::run(args).await,
         }
     });
     match result {
