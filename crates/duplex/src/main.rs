@@ -16,6 +16,9 @@ struct Cli {
     /// Worker threads of the runtime (default: one per available core).
     #[arg(long, global = true, env = "DUPLEX_THREADS")]
     threads: Option<usize>,
+    /// Log lines as text or as JSON objects (one per line); the level by `RUST_LOG`.
+    #[arg(long, global = true, env = "DUPLEX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -32,15 +35,25 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// How log lines look.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = cli.threads {
         runtime.worker_threads(threads.max(1));

@@ -1,44 +1,100 @@
-//! `duplex serve`: the demo chat's Socket.IO server ([`chat`]), with its options from flags
-//! or the environment, and a graceful shutdown on SIGINT or SIGTERM (clients get a clean
+//! `duplex serve`: the demo chat's Socket.IO server ([`chat`]), with its options from flags,
+//! the environment or a TOML file, and a graceful shutdown on SIGINT or SIGTERM (clients get a clean
 //! close and reconnect elsewhere).
 
 mod chat;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use duplex_socketio::{Cors, SocketIo, Transport};
+use serde::Deserialize;
 
-/// Options of `duplex serve`.
-#[derive(Args, Debug, Clone)]
+/// Options of `duplex serve`: each from its flag, else its `DUPLEX_*` environment variable,
+/// else the TOML file of `--config`, else the default.
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0: any free port, printed as `LISTENING <port>`).
-    #[arg(long, env = "DUPLEX_ADDR", default_value = "127.0.0.1:3000")]
-    pub addr: SocketAddr,
-    /// Origins allowed by CORS, comma-separated, or `*`; none by default (same origin only).
+    /// A TOML file with any of the options below, by the same names (`addr = "0.0.0.0:3000"`,
+    /// `ping_interval = 25000`, `cors = ["https://example.com"]`, ...).
+    #[arg(long, env = "DUPLEX_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:3000; port 0: any free port, printed as
+    /// `LISTENING <port>`].
+    #[arg(long, env = "DUPLEX_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Origins allowed by CORS, comma-separated, or `*` [default: none, same origin only].
     #[arg(long, env = "DUPLEX_CORS", value_delimiter = ',')]
-    pub cors: Vec<String>,
-    /// Milliseconds between the server's pings.
-    #[arg(long, env = "DUPLEX_PING_INTERVAL", default_value_t = 25_000)]
-    pub ping_interval: u64,
-    /// Milliseconds a client has to answer a ping.
-    #[arg(long, env = "DUPLEX_PING_TIMEOUT", default_value_t = 20_000)]
-    pub ping_timeout: u64,
-    /// Transports offered: `polling`, `websocket`, or both (comma-separated).
-    #[arg(
-        long,
-        env = "DUPLEX_TRANSPORTS",
-        value_delimiter = ',',
-        default_value = "polling,websocket"
-    )]
-    pub transports: Vec<String>,
-    /// Entries of each room's history kept for late joiners.
-    #[arg(long, env = "DUPLEX_HISTORY", default_value_t = 50)]
-    pub history: usize,
+    pub cors: Option<Vec<String>>,
+    /// Milliseconds between the server's pings [default: 25000].
+    #[arg(long, env = "DUPLEX_PING_INTERVAL")]
+    pub ping_interval: Option<u64>,
+    /// Milliseconds a client has to answer a ping [default: 20000].
+    #[arg(long, env = "DUPLEX_PING_TIMEOUT")]
+    pub ping_timeout: Option<u64>,
+    /// Transports offered: `polling`, `websocket`, or both, comma-separated [default: both].
+    #[arg(long, env = "DUPLEX_TRANSPORTS", value_delimiter = ',')]
+    pub transports: Option<Vec<String>>,
+    /// Entries of each room's history kept for late joiners [default: 50].
+    #[arg(long, env = "DUPLEX_HISTORY")]
+    pub history: Option<usize>,
+}
+
+/// The options of a `--config` file; unknown keys are refused.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<SocketAddr>,
+    cors: Option<Vec<String>>,
+    ping_interval: Option<u64>,
+    ping_timeout: Option<u64>,
+    transports: Option<Vec<String>>,
+    history: Option<usize>,
+}
+
+/// The options in force.
+#[derive(Debug, Clone, PartialEq)]
+struct Settings {
+    addr: SocketAddr,
+    cors: Vec<String>,
+    ping_interval: u64,
+    ping_timeout: u64,
+    transports: Vec<String>,
+    history: usize,
 }
 
 impl ServeArgs {
+    /// Flags and environment over the file over the defaults.
+    fn settings(&self) -> Result<Settings, String> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let args = self.clone();
+        Ok(Settings {
+            addr: args
+                .addr
+                .or(file.addr)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000))),
+            cors: args.cors.or(file.cors).unwrap_or_default(),
+            ping_interval: args.ping_interval.or(file.ping_interval).unwrap_or(25_000),
+            ping_timeout: args.ping_timeout.or(file.ping_timeout).unwrap_or(20_000),
+            transports: args
+                .transports
+                .or(file.transports)
+                .unwrap_or_else(|| vec!["polling".into(), "websocket".into()]),
+            history: args.history.or(file.history).unwrap_or(50),
+        })
+    }
+}
+
+impl Settings {
     fn socket_io(&self) -> Result<SocketIo, String> {
         let mut transports = Vec::new();
         for name in &self.transports {
@@ -71,9 +127,10 @@ fn cors(origins: &[String]) -> Cors {
 
 /// Runs the chat server until SIGINT or SIGTERM.
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let io = args.socket_io()?;
-    chat::Chat::new(args.history).mount(&io);
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let settings = args.settings()?;
+    let io = settings.socket_io()?;
+    chat::Chat::new(settings.history).mount(&io);
+    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     let local = listener.local_addr()?;
     println!("LISTENING {}", local.port());
     tracing::info!(addr = %local, "duplex serve: the chat is at http://{local}/");
@@ -99,5 +156,37 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let dir = std::env::temp_dir().join(format!("duplex-serve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("serve.toml");
+        std::fs::write(
+            &path,
+            "addr = \"0.0.0.0:4000\"\nping_interval = 1000\ncors = [\"*\"]\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            ping_interval: Some(2000),
+            ..ServeArgs::default()
+        };
+        let settings = args.settings().unwrap();
+        assert_eq!(settings.addr, "0.0.0.0:4000".parse().unwrap());
+        assert_eq!(settings.ping_interval, 2000, "the flag wins");
+        assert_eq!(settings.ping_timeout, 20_000, "the default");
+        assert_eq!(settings.cors, ["*"]);
+        std::fs::write(&path, "adress = \"x\"\n").unwrap();
+        let error = args.settings().unwrap_err();
+        assert!(error.contains("adress"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(ServeArgs::default().settings().unwrap().addr.port(), 3000);
     }
 }
