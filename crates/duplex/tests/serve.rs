@@ -213,3 +213,50 @@ struct ImageOut {
     mime: String,
     data: Binary,
 }
+
+/// `--tls-cert`/`--tls-key`: the chat over HTTPS and WSS, reached by the client trusting the
+/// certificate; a plain-HTTP client is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_is_served_over_tls() {
+    let cert = duplex_testkit::tls::TestCert::new("serve");
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&cert.cert)
+        .arg("--tls-key")
+        .arg(&cert.key)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let line = BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap();
+    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
+    let modes: [&[Transport]; 3] = [
+        &[Transport::WebSocket],
+        &[Transport::Polling],
+        &[Transport::Polling, Transport::WebSocket],
+    ];
+    for transports in modes {
+        let socket = ClientBuilder::new(format!("https://127.0.0.1:{port}/"))
+            .transports(transports.iter().copied())
+            .tls(cert.trusted())
+            .connect();
+        let socket = tokio::time::timeout(WAIT, socket).await.unwrap().unwrap();
+        let hello = call(&socket, "hello", &json!("tls")).await;
+        assert_eq!(hello, json!({"ok": true, "nick": "tls"}), "{transports:?}");
+        socket.disconnect();
+    }
+    let plain = ClientBuilder::new(format!("http://127.0.0.1:{port}/"))
+        .transports([Transport::WebSocket])
+        .reconnection(false)
+        .connect_timeout(Duration::from_secs(2))
+        .connect();
+    let refused = tokio::time::timeout(WAIT, plain).await.unwrap();
+    assert!(refused.is_err(), "plain HTTP on a TLS port");
+}

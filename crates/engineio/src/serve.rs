@@ -95,6 +95,42 @@ where
     run(listener, service, signal, std::future::ready(())).await
 }
 
+/// Serves any tower service as [`serve_service`] does, over TLS: each accepted connection
+/// makes its TLS handshake (bounded by [`TLS_HANDSHAKE_TIMEOUT`]) before HTTP starts;
+/// WebSocket upgrades run inside the TLS stream (`wss://`).
+#[cfg(feature = "server-tls")]
+pub async fn serve_service_tls<S, B, F>(
+    listener: TcpListener,
+    tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+    service: S,
+    signal: F,
+) -> std::io::Result<()>
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()>,
+{
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let handshake = move |stream| {
+        let accepting = acceptor.accept(stream);
+        async move {
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, accepting).await {
+                Ok(result) => result,
+                Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+            }
+        }
+    };
+    run_with(listener, service, signal, std::future::ready(()), handshake).await
+}
+
+/// How long a client has to complete its TLS handshake.
+#[cfg(feature = "server-tls")]
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn run<S, B, F, D>(
     listener: TcpListener,
     service: S,
@@ -110,6 +146,35 @@ where
     B::Error: Into<BoxError>,
     F: Future<Output = ()>,
     D: Future<Output = ()>,
+{
+    run_with(listener, service, signal, drain, |stream| {
+        std::future::ready(Ok(stream))
+    })
+    .await
+}
+
+/// The accept loop: each connection goes through `handshake` (nothing, or TLS) in its own
+/// task, then HTTP; on `signal` it stops accepting, runs `drain`, and gives open
+/// connections [`DRAIN_TIMEOUT`] to finish.
+async fn run_with<S, B, F, D, H, HF, IO>(
+    listener: TcpListener,
+    service: S,
+    signal: F,
+    drain: D,
+    handshake: H,
+) -> std::io::Result<()>
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()>,
+    D: Future<Output = ()>,
+    H: Fn(tokio::net::TcpStream) -> HF,
+    HF: Future<Output = std::io::Result<IO>> + Send + 'static,
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let builder = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
@@ -133,12 +198,21 @@ where
             request.extensions_mut().insert(RemoteAddr(peer));
             service.clone().call(request)
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let handshake = handshake(stream);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let io = match handshake.await {
+                Ok(io) => io,
+                Err(e) => {
+                    tracing::debug!(error = %e, %peer, "connection handshake failed");
+                    return;
+                }
+            };
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(io), service)
+                .into_owned();
+            if let Err(e) = watcher.watch(connection).await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

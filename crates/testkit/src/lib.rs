@@ -1,7 +1,8 @@
 //! Test support shared by the duplex crates' integration tests (a dev-dependency only, never
 //! published): where the peer programs of `interop/` and their runtimes are
-//! ([`peers`]), the JSON verdict line the peer clients print ([`verdict`]), and the example
-//! binaries cargo built beside a test ([`examples`]).
+//! ([`peers`]), the JSON verdict line the peer clients print ([`verdict`]), the example
+//! binaries cargo built beside a test ([`examples`]), and with feature `tls` a self-signed
+//! certificate (`tls`).
 //!
 //! Everything here fails the calling test with a message that says what to install or build,
 //! instead of returning errors: a missing peer is a broken setup, not a case to handle.
@@ -17,4 +18,6 @@
 
 pub mod examples;
 pub mod peers;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod verdict;

@@ -3,6 +3,7 @@
 //! close and reconnect elsewhere).
 
 mod chat;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,12 @@ pub struct ServeArgs {
     /// Entries of each room's history kept for late joiners [default: 50].
     #[arg(long, env = "DUPLEX_HISTORY")]
     pub history: Option<usize>,
+    /// PEM certificate chain: serve HTTPS (and WSS) instead of plain HTTP; needs `--tls-key`.
+    #[arg(long, env = "DUPLEX_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "DUPLEX_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The options of a `--config` file; unknown keys are refused.
@@ -51,6 +58,8 @@ struct FileConfig {
     ping_timeout: Option<u64>,
     transports: Option<Vec<String>>,
     history: Option<usize>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The options in force.
@@ -62,6 +71,8 @@ struct Settings {
     ping_timeout: u64,
     transports: Vec<String>,
     history: usize,
+    /// Certificate and key files, for HTTPS.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServeArgs {
@@ -90,6 +101,14 @@ impl ServeArgs {
                 .or(file.transports)
                 .unwrap_or_else(|| vec!["polling".into(), "websocket".into()]),
             history: args.history.or(file.history).unwrap_or(50),
+            tls: match (
+                args.tls_cert.or(file.tls_cert),
+                args.tls_key.or(file.tls_key),
+            ) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => return Err("tls_cert and tls_key go together".to_owned()),
+            },
         })
     }
 }
@@ -130,11 +149,27 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = args.settings()?;
     let io = settings.socket_io()?;
     chat::Chat::new(settings.history).mount(&io);
-    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let tls = match &settings.tls {
+        Some((cert, key)) => Some(tls::server_config(cert, key)?),
+        None => None,
+    };
+    let listener = duplex_engineio::bind(settings.addr)?;
     let local = listener.local_addr()?;
     println!("LISTENING {}", local.port());
-    tracing::info!(addr = %local, "duplex serve: the chat is at http://{local}/");
-    duplex_socketio::serve_with_shutdown(listener, io, shutdown_signal()).await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(addr = %local, "duplex serve: the chat is at {scheme}://{local}/");
+    match tls {
+        Some(tls) => {
+            // Sessions are closed (clients told) before the open connections are drained.
+            let service = io.service();
+            let closing = async move {
+                shutdown_signal().await;
+                io.shutdown().await;
+            };
+            duplex_engineio::serve_service_tls(listener, tls, service, closing).await?;
+        }
+        None => duplex_socketio::serve_with_shutdown(listener, io, shutdown_signal()).await?,
+    }
     tracing::info!("duplex serve: shut down");
     Ok(())
 }
