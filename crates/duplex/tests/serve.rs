@@ -47,6 +47,26 @@ struct ImageEntry {
     rest: Value,
 }
 
+/// `duplex serve` on a free port with `args`, killed when dropped; and its port.
+async fn serve<A: AsRef<std::ffi::OsStr>>(args: &[A]) -> (tokio::process::Child, u16) {
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let line = BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap();
+    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
+    (server, port)
+}
+
 async fn call(socket: &Socket, event: &str, args: &Value) -> Value {
     socket
         .emit_with_ack::<Value, _>(event, args)
@@ -77,20 +97,7 @@ fn sorted(members: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chat_works_end_to_end_and_shuts_down_gracefully() {
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--history", "3"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let line = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .unwrap()
-        .unwrap();
-    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
+    let (mut server, port) = serve(&["--history", "3"]).await;
 
     for transports in [&[Transport::WebSocket][..], &[Transport::Polling]] {
         let room = format!("lobby-{transports:?}");
@@ -219,24 +226,13 @@ struct ImageOut {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chat_is_served_over_tls() {
     let cert = duplex_testkit::tls::TestCert::new("serve");
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&cert.cert)
-        .arg("--tls-key")
-        .arg(&cert.key)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let line = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .unwrap()
-        .unwrap();
-    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
+    let tls_args = [
+        "--tls-cert".as_ref(),
+        cert.cert.as_os_str(),
+        "--tls-key".as_ref(),
+        cert.key.as_os_str(),
+    ];
+    let (_server, port) = serve(&tls_args).await;
     let modes: [&[Transport]; 3] = [
         &[Transport::WebSocket],
         &[Transport::Polling],

@@ -62,9 +62,9 @@ pub use error::{BatchError, ProtocolError, SendError};
 pub use handler::{CloseReason, Handler};
 pub use prepared::PreparedMessage;
 pub use request::{HandshakeRequest, RemoteAddr};
+pub use serve::{HttpBody, HttpService, bind, serve, serve_service, serve_with_shutdown};
 #[cfg(feature = "server-tls")]
 pub use serve::{TLS_HANDSHAKE_TIMEOUT, serve_service_tls};
-pub use serve::{bind, serve, serve_service, serve_with_shutdown};
 pub use service::{BoxError, EngineIoLayer, EngineIoService, NotFound, ResponseFuture};
 pub use socket::Socket;
 

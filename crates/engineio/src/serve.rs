@@ -33,6 +33,39 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// A tower service the standalone server can run: answers HTTP requests, cheap to clone,
+/// sendable to each connection's task (the bounds every `serve*` function needs, once).
+pub trait HttpService<B>:
+    Service<
+        http::Request<Incoming>,
+        Response = http::Response<B>,
+        Future: Send + 'static,
+        Error: Into<BoxError>,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S, B> HttpService<B> for S
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+}
+
+/// A response body the standalone server can send.
+pub trait HttpBody: http_body::Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B> HttpBody for B
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+}
+
 /// How long a graceful shutdown waits for open HTTP connections to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -71,7 +104,7 @@ where
     F: Future<Output = ()>,
 {
     let service = engine.service();
-    run(listener, service, signal, engine.shutdown()).await
+    run_with(listener, service, signal, engine.shutdown(), plain).await
 }
 
 /// Serves any tower service on `listener` as [`serve_with_shutdown`] does (HTTP/1.1 with
@@ -84,15 +117,11 @@ pub async fn serve_service<S, B, F>(
     signal: F,
 ) -> std::io::Result<()>
 where
-    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S: HttpService<B>,
+    B: HttpBody,
     F: Future<Output = ()>,
 {
-    run(listener, service, signal, std::future::ready(())).await
+    run_with(listener, service, signal, std::future::ready(()), plain).await
 }
 
 /// Serves any tower service as [`serve_service`] does, over TLS: each accepted connection
@@ -106,12 +135,8 @@ pub async fn serve_service_tls<S, B, F>(
     signal: F,
 ) -> std::io::Result<()>
 where
-    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S: HttpService<B>,
+    B: HttpBody,
     F: Future<Output = ()>,
 {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
@@ -131,26 +156,11 @@ where
 #[cfg(feature = "server-tls")]
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn run<S, B, F, D>(
-    listener: TcpListener,
-    service: S,
-    signal: F,
-    drain: D,
-) -> std::io::Result<()>
-where
-    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-    F: Future<Output = ()>,
-    D: Future<Output = ()>,
-{
-    run_with(listener, service, signal, drain, |stream| {
-        std::future::ready(Ok(stream))
-    })
-    .await
+/// No handshake: HTTP straight on the TCP stream.
+fn plain(
+    stream: tokio::net::TcpStream,
+) -> std::future::Ready<std::io::Result<tokio::net::TcpStream>> {
+    std::future::ready(Ok(stream))
 }
 
 /// The accept loop: each connection goes through `handshake` (nothing, or TLS) in its own
@@ -164,12 +174,8 @@ async fn run_with<S, B, F, D, H, HF, IO>(
     handshake: H,
 ) -> std::io::Result<()>
 where
-    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S: HttpService<B>,
+    B: HttpBody,
     F: Future<Output = ()>,
     D: Future<Output = ()>,
     H: Fn(tokio::net::TcpStream) -> HF,
