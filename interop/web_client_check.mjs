@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// Our browser client (web/socketio/, plain ES modules) in headless Debian Chromium against a
+// server that follows the Socket.IO server contract. `--client official` loads socket.io-client's
+// own ESM bundle instead, through the same scenarios: what passes with both proves our client
+// keeps the real client's behaviour. The page comes from a loopback HTTP server on another port
+// than the Socket.IO server, so polling is cross-origin: the server must allow it (`--cors '*'`).
+// One JSON line per scenario, then a summary line. Contract: interop/README.md
+// ("web_client_check.mjs").
+import http from 'node:http';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
+import { dirname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inChromium } from './_chromium.mjs';
+import { optionsOrExit } from './_cli.mjs';
+import { scenarios } from './_web_scenarios.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const webRoot = join(here, '..', 'web');
+const CLIENTS = {
+  ours: { peer: 'chromium+duplex-web', module: '/web/socketio/index.js' },
+  official: { peer: 'chromium+socket.io-client@4.8.4', module: '/official/socket.io.esm.min.js' },
+};
+const MODES = ['polling', 'websocket', 'polling,websocket'];
+// `heartbeat` waits three ping intervals: only with a server on short ping settings.
+const DEFAULT = Object.keys(scenarios).filter((s) => s !== 'heartbeat');
+
+const args = optionsOrExit({
+  url: { type: 'string' },
+  server: { type: 'string' },
+  client: { type: 'string', default: 'ours' },
+  scenario: { type: 'string' },
+  transports: { type: 'string' },
+  'ping-interval': { type: 'string' },
+  timeout: { type: 'string', default: '30' },
+  executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
+  list: { type: 'boolean', default: false },
+});
+
+function line(obj) {
+  // Synchronous: console.log to a pipe may be cut short by process.exit.
+  writeSync(1, `${JSON.stringify(obj)}\n`);
+}
+function usage(error) {
+  line({ ok: false, error });
+  process.exit(2);
+}
+
+if (args.list) {
+  line({ scenarios: Object.keys(scenarios), default: DEFAULT });
+  process.exit(0);
+}
+const client = CLIENTS[args.client];
+if (!client) usage('--client must be ours or official');
+if (!args.url === !args.server) usage('give exactly one of --url and --server');
+if (args.transports && !MODES.includes(args.transports)) usage(`--transports must be one of ${MODES.join(' | ')}`);
+let names = args.scenario ? args.scenario.split(',') : DEFAULT;
+if (!args.scenario && args['ping-interval']) names = [...names, 'heartbeat'];
+const unknown = names.filter((n) => !scenarios[n]);
+if (unknown.length) usage(`unknown scenario ${unknown.join(',')}`);
+if (names.includes('heartbeat') && !args['ping-interval']) usage('heartbeat needs --ping-interval (the server\'s, in ms)');
+const timeoutMs = Number(args.timeout) * 1000;
+
+// `--server "COMMAND"`: started as `sh -c "exec COMMAND --port 0 --cors '*'"` in its own
+// process group, stopped with SIGTERM at the end.
+let serverChild = null;
+async function startServer(command) {
+  const child = spawn('sh', ['-c', `exec ${command} --port 0 --cors '*'`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  serverChild = child;
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('server: no LISTENING line within 60 s')), 60_000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = /^LISTENING (\d+)$/m.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before LISTENING`)));
+  });
+}
+function stopServer() {
+  if (serverChild && serverChild.exitCode === null) {
+    try {
+      process.kill(-serverChild.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+// A loopback port nobody listens on, for `reconnect-failed`.
+async function deadPort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>duplex web client check</title><body></body>';
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html; charset=utf-8', '.map': 'application/json' };
+
+async function serve(req, res) {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  let file = null;
+  if (path === '/') {
+    res.writeHead(200, { 'content-type': TYPES['.html'] });
+    return res.end(PAGE);
+  }
+  if (path === '/favicon.ico') {
+    res.writeHead(204);
+    return res.end();
+  }
+  if (path === '/scenarios.mjs') file = join(here, '_web_scenarios.mjs');
+  if (path === '/official/socket.io.esm.min.js') file = join(here, 'node_modules/socket.io-client/dist/socket.io.esm.min.js');
+  if (path.startsWith('/web/')) {
+    const candidate = normalize(join(webRoot, path.slice('/web/'.length)));
+    if (candidate.startsWith(webRoot + sep)) file = candidate;
+  }
+  const body = file && (await readFile(file).catch(() => null));
+  if (!body) {
+    res.writeHead(404);
+    return res.end();
+  }
+  const ext = file.slice(file.lastIndexOf('.'));
+  res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+const started = Date.now();
+let url = args.url;
+const pageServer = http.createServer((req, res) => serve(req, res).catch(() => res.end()));
+const failed = [];
+try {
+  if (args.server) url = `http://127.0.0.1:${await startServer(args.server)}`;
+  url = url.replace(/\/+$/, '');
+  await new Promise((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+  const pageOrigin = `http://127.0.0.1:${pageServer.address().port}`;
+  const opts = {
+    url,
+    transports: args.transports ? args.transports.split(',') : undefined,
+    deadUrl: `http://127.0.0.1:${await deadPort()}`,
+    pingInterval: Number(args['ping-interval'] ?? 0),
+  };
+  await inChromium(args.executable, timeoutMs, async (context, page) => {
+    page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
+    page.on('console', (msg) => msg.type() === 'error' && process.stderr.write(`page console: ${msg.text()}\n`));
+    page.on('response', (r) => r.status() >= 400 && process.stderr.write(`page got ${r.status()} for ${r.request().method()} ${r.url()}\n`));
+    for (const name of names) {
+      const t0 = Date.now();
+      const verdict = { ok: false, peer: client.peer, client: args.client, url, scenario: name, transports: args.transports ?? 'default', checks: [] };
+      try {
+        // A fresh document per scenario: no Manager cache or timer survives into the next one.
+        await page.goto(`${pageOrigin}/`);
+        const out = await Promise.race([
+          page.evaluate(
+            async ({ module, name, opts }) => {
+              const { io } = await import(module);
+              const { run } = await import('/scenarios.mjs');
+              return run(io, name, opts);
+            },
+            { module: client.module, name, opts },
+          ),
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${args.timeout} s`)), timeoutMs)),
+        ]);
+        verdict.checks = out.checks;
+        if (out.error) verdict.error = out.error;
+      } catch (err) {
+        verdict.error = err.message.split('\n')[0];
+      }
+      verdict.ok = !verdict.error && verdict.checks.length > 0 && verdict.checks.every((c) => c.ok);
+      verdict.elapsed_ms = Date.now() - t0;
+      if (!verdict.ok) failed.push(name);
+      line(verdict);
+    }
+  });
+  line({ ok: failed.length === 0, summary: true, peer: client.peer, client: args.client, url, scenarios: names.length, failed, elapsed_ms: Date.now() - started });
+} catch (err) {
+  line({ ok: false, summary: true, peer: client.peer, client: args.client, url, error: err.message.split('\n')[0], failed, elapsed_ms: Date.now() - started });
+  failed.push('setup');
+} finally {
+  pageServer.close();
+  stopServer();
+}
+process.exit(failed.length ? 1 : 0);
