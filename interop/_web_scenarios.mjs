@@ -344,6 +344,74 @@ export const scenarios = {
     ctx.check('inactive-after-failure', socket.connected === false);
   },
 
+  async 'ping-timeout'(ctx) {
+    // The harness's own silent Engine.IO endpoint: a handshake with pingInterval 300 and
+    // pingTimeout 200, a CONNECT answer, then nothing. The client must give up by itself.
+    const socket = ctx.open('', { url: ctx.silentUrl, path: '/silent-eio/', transports: ['polling'], reconnection: false });
+    await next(socket, 'connect', 5000);
+    const t0 = Date.now();
+    const closed = next(socket.io, 'close', 5000);
+    const [reason] = await next(socket, 'disconnect', 5000);
+    const took = Date.now() - t0;
+    ctx.check('disconnect-reason', reason === 'ping timeout', reason);
+    ctx.check('manager-close-reason', (await closed)[0] === 'ping timeout');
+    ctx.check('after-interval-plus-timeout', took >= 350 && took < 2500, `${took} ms`);
+  },
+
+  async restart(ctx) {
+    // The harness (--server) kills the server and starts it again on the same port.
+    if (!ctx.restart) throw new Error('restart needs the harness to own the server (--server)');
+    const socket = await connected(ctx, '', { reconnectionDelay: 200, reconnectionDelayMax: 1000 });
+    const firstId = socket.id;
+    const events = [];
+    socket.io.on('reconnect_attempt', () => events.push('reconnect_attempt'));
+    socket.io.on('reconnect', () => events.push('reconnect'));
+    const gone = next(socket, 'disconnect', 10000);
+    const restarted = ctx.restart();
+    const [reason] = await gone;
+    ctx.check('disconnect-reason', reason === 'transport close' || reason === 'transport error', reason);
+    const back = next(socket, 'connect', 20000);
+    // Emitted while the server is down: buffered, sent after the reconnection.
+    const whileDown = new Promise((resolve) => socket.emit('message-with-ack', 'while-down', resolve));
+    await restarted;
+    await back;
+    ctx.check('reconnected', socket.connected && typeof socket.id === 'string' && socket.id !== firstId, `${firstId} -> ${socket.id}`);
+    ctx.check('manager-events', events.includes('reconnect_attempt') && events[events.length - 1] === 'reconnect', events.join(','));
+    ctx.check('not-recovered', !socket.recovered, String(socket.recovered));
+    const answer = await Promise.race([whileDown, sleep(5000).then(() => 'no ack')]);
+    ctx.check('buffered-while-down', answer === 'while-down', answer);
+    await echoBoth(ctx, socket, 'after-restart');
+  },
+
+  async recovery(ctx) {
+    // Needs a server with connection state recovery (--recovery): every plain emit then
+    // carries its offset as an extra last argument.
+    const a = await connected(ctx, '', { reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    const b = await connected(ctx);
+    ctx.check('first-not-recovered', !a.recovered, String(a.recovered));
+    const firstId = a.id;
+    await ack(a, 'join', ['rec']);
+    const got = [];
+    a.on('missed', (...args) => got.push(args));
+    const gone = next(a, 'disconnect');
+    const back = next(a, 'connect', 10000);
+    const authAgain = next(a, 'auth', 10000);
+    // The transport drops on the client side; while A is away B emits to A's room and id.
+    a.io.engine.close();
+    await gone;
+    await ack(b, 'emit-op', [{ from: 'nsp', to: 'rec', event: 'missed', args: ['to-room'] }]);
+    await ack(b, 'emit-op', [{ from: 'nsp', to: firstId, event: 'missed', args: ['to-id'] }]);
+    await back;
+    ctx.check('recovered', a.recovered === true && a.id === firstId, `${a.recovered} ${firstId} -> ${a.id}`);
+    const [auth] = await authAgain;
+    ctx.check('pid-offset-sent', auth && typeof auth.pid === 'string' && typeof auth.offset === 'string', describe(auth));
+    for (let i = 0; i < 20 && got.length < 2; i++) await sleep(50);
+    const names = got.map((args) => args[0]);
+    ctx.check('missed-packets', describe(names) === '["to-room","to-id"]', describe(got));
+    const [rooms] = await ack(a, 'rooms', []);
+    ctx.check('rooms-kept', Array.isArray(rooms) && rooms.includes('rec') && rooms.includes(firstId), describe(rooms));
+  },
+
   async heartbeat(ctx) {
     // Needs a server with short ping settings (--ping-interval): stays up only if pongs go out.
     const socket = await connected(ctx);
@@ -376,6 +444,9 @@ export async function run(io, name, opts) {
   const sockets = [];
   const ctx = {
     deadUrl: opts.deadUrl,
+    silentUrl: opts.silentUrl,
+    // Exposed by the harness with --server (page.exposeFunction).
+    restart: typeof globalThis.restartServer === 'function' ? () => globalThis.restartServer() : null,
     pingInterval: opts.pingInterval,
     check(checkName, ok, detail) {
       const c = { name: checkName, ok: Boolean(ok) };

@@ -24,8 +24,12 @@ const CLIENTS = {
   official: { peer: 'chromium+socket.io-client@4.8.4', module: '/official/socket.io.esm.min.js' },
 };
 const MODES = ['polling', 'websocket', 'polling,websocket'];
-// `heartbeat` waits three ping intervals: only with a server on short ping settings.
-const DEFAULT = Object.keys(scenarios).filter((s) => s !== 'heartbeat');
+// Not run by default: `heartbeat` waits three ping intervals (needs --ping-interval, a server
+// on short ping settings); `restart` needs the server in our hands (--server); `recovery` needs
+// a server with recovery on (--recovery), where every plain emit gains an offset argument, so
+// with --recovery it is the only default.
+const OPTIONAL = ['heartbeat', 'restart', 'recovery'];
+const DEFAULT = Object.keys(scenarios).filter((s) => !OPTIONAL.includes(s));
 
 const args = optionsOrExit({
   url: { type: 'string' },
@@ -34,6 +38,7 @@ const args = optionsOrExit({
   scenario: { type: 'string' },
   transports: { type: 'string' },
   'ping-interval': { type: 'string' },
+  recovery: { type: 'boolean', default: false },
   timeout: { type: 'string', default: '30' },
   executable: { type: 'string', default: process.env.DUPLEX_CHROMIUM || '/usr/bin/chromium' },
   list: { type: 'boolean', default: false },
@@ -56,18 +61,23 @@ const client = CLIENTS[args.client];
 if (!client) usage('--client must be ours or official');
 if (!args.url === !args.server) usage('give exactly one of --url and --server');
 if (args.transports && !MODES.includes(args.transports)) usage(`--transports must be one of ${MODES.join(' | ')}`);
-let names = args.scenario ? args.scenario.split(',') : DEFAULT;
-if (!args.scenario && args['ping-interval']) names = [...names, 'heartbeat'];
+let names = args.scenario ? args.scenario.split(',') : args.recovery ? ['recovery'] : [...DEFAULT];
+if (!args.scenario && args['ping-interval'] && !args.recovery) names.push('heartbeat');
+if (!args.scenario && args.server) names.push('restart');
 const unknown = names.filter((n) => !scenarios[n]);
 if (unknown.length) usage(`unknown scenario ${unknown.join(',')}`);
 if (names.includes('heartbeat') && !args['ping-interval']) usage('heartbeat needs --ping-interval (the server\'s, in ms)');
+if (names.includes('restart') && !args.server) usage('restart needs --server');
 const timeoutMs = Number(args.timeout) * 1000;
 
-// `--server "COMMAND"`: started as `sh -c "exec COMMAND --port 0 --cors '*'"` in its own
-// process group, stopped with SIGTERM at the end.
+// `--server "COMMAND"`: started as `sh -c "exec COMMAND --port 0 --cors '*'"` (plus
+// `--recovery` with --recovery) in its own process group, stopped with SIGTERM at the end, and
+// for `restart` stopped and started again with `--port` the port it had.
 let serverChild = null;
-async function startServer(command) {
-  const child = spawn('sh', ['-c', `exec ${command} --port 0 --cors '*'`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+let serverPort = 0;
+async function startServer(command, port = 0) {
+  const extra = args.recovery ? ' --recovery' : '';
+  const child = spawn('sh', ['-c', `exec ${command} --port ${port} --cors '*'${extra}`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   serverChild = child;
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -84,13 +94,62 @@ async function startServer(command) {
   });
 }
 function stopServer() {
-  if (serverChild && serverChild.exitCode === null) {
+  const child = serverChild;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    // SIGKILL if SIGTERM has not ended it in 5 s: a restart must not hang on a slow shutdown.
+    const hard = setTimeout(() => signal(child, 'SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    signal(child, 'SIGTERM');
+  });
+}
+function signal(child, name) {
+  try {
+    process.kill(-child.pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+async function restartServer() {
+  await stopServer();
+  // The same port, so the clients' reconnection finds it; a few tries in case it is not free yet.
+  for (let i = 0; ; i++) {
     try {
-      process.kill(-serverChild.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
+      await startServer(args.server, serverPort);
+      return;
+    } catch (err) {
+      if (i >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+// The `ping-timeout` scenario's server: an Engine.IO endpoint under /silent-eio/ on the page's
+// own origin that completes the handshake (short ping settings) and the Socket.IO CONNECT and
+// then never says anything again, so a client must close with "ping timeout" by itself.
+const silent = { sessions: new Set(), held: new Set(), next: 0 };
+function serveSilent(req, res, query) {
+  const sid = query.get('sid');
+  if (req.method === 'POST') {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end('ok');
+  }
+  res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
+  if (!sid) {
+    const id = `silent-${silent.next++}`;
+    return res.end(`0${JSON.stringify({ sid: id, upgrades: [], pingInterval: 300, pingTimeout: 200, maxPayload: 1000000 })}`);
+  }
+  if (!silent.sessions.has(sid)) {
+    silent.sessions.add(sid);
+    return res.end('40{"sid":"silent-socket"}');
+  }
+  // Held until the client gives up (or the page server closes).
+  silent.held.add(res);
+  res.on('close', () => silent.held.delete(res));
 }
 
 // A loopback port nobody listens on, for `reconnect-failed`.
@@ -106,8 +165,10 @@ const PAGE = '<!doctype html><meta charset="utf-8"><title>duplex web client chec
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html; charset=utf-8', '.map': 'application/json' };
 
 async function serve(req, res) {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const parsed = new URL(req.url, 'http://x');
+  const path = decodeURIComponent(parsed.pathname);
   let file = null;
+  if (path === '/silent-eio/') return serveSilent(req, res, parsed.searchParams);
   if (path === '/') {
     res.writeHead(200, { 'content-type': TYPES['.html'] });
     return res.end(PAGE);
@@ -137,7 +198,10 @@ let url = args.url;
 const pageServer = http.createServer((req, res) => serve(req, res).catch(() => res.end()));
 const failed = [];
 try {
-  if (args.server) url = `http://127.0.0.1:${await startServer(args.server)}`;
+  if (args.server) {
+    serverPort = await startServer(args.server);
+    url = `http://127.0.0.1:${serverPort}`;
+  }
   url = url.replace(/\/+$/, '');
   await new Promise((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   const pageOrigin = `http://127.0.0.1:${pageServer.address().port}`;
@@ -145,9 +209,11 @@ try {
     url,
     transports: args.transports ? args.transports.split(',') : undefined,
     deadUrl: `http://127.0.0.1:${await deadPort()}`,
+    silentUrl: pageOrigin,
     pingInterval: Number(args['ping-interval'] ?? 0),
   };
   await inChromium(args.executable, timeoutMs, async (context, page) => {
+    if (args.server) await page.exposeFunction('restartServer', restartServer);
     page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
     page.on('console', (msg) => msg.type() === 'error' && process.stderr.write(`page console: ${msg.text()}\n`));
     page.on('response', (r) => r.status() >= 400 && process.stderr.write(`page got ${r.status()} for ${r.request().method()} ${r.url()}\n`));
@@ -184,7 +250,8 @@ try {
   line({ ok: false, summary: true, peer: client.peer, client: args.client, url, error: err.message.split('\n')[0], failed, elapsed_ms: Date.now() - started });
   failed.push('setup');
 } finally {
+  for (const res of silent.held) res.destroy();
   pageServer.close();
-  stopServer();
+  await stopServer();
 }
 process.exit(failed.length ? 1 : 0);
