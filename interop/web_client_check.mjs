@@ -177,7 +177,8 @@ async function serve(req, res) {
     res.writeHead(204);
     return res.end();
   }
-  if (path === '/scenarios.mjs') file = join(here, '_web_scenarios.mjs');
+  // The in-page scenario modules: interop/_web_*.mjs.
+  if (/^\/interop\/_web_[a-z]+\.mjs$/.test(path)) file = join(here, path.slice('/interop/'.length));
   if (path === '/official/socket.io.esm.min.js') file = join(here, 'node_modules/socket.io-client/dist/socket.io.esm.min.js');
   if (path.startsWith('/web/')) {
     const candidate = normalize(join(webRoot, path.slice('/web/'.length)));
@@ -227,7 +228,7 @@ try {
           page.evaluate(
             async ({ module, name, opts }) => {
               const { io } = await import(module);
-              const { run } = await import('/scenarios.mjs');
+              const { run } = await import('/interop/_web_scenarios.mjs');
               return run(io, name, opts);
             },
             { module: client.module, name, opts },
@@ -235,6 +236,7 @@ try {
           new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${args.timeout} s`)), timeoutMs)),
         ]);
         verdict.checks = out.checks;
+        verdict.events = out.events;
         if (out.error) verdict.error = out.error;
       } catch (err) {
         verdict.error = err.message.split('\n')[0];
