@@ -103,6 +103,17 @@ const messaging = {
     ctx.check('ackTimeout-option', e3 instanceof Error && e3.message === 'operation has timed out', String(e3));
     const [e4, v4] = await new Promise((resolve) => withOpt.emit('message-with-ack', 'w', (...a) => resolve(a)));
     ctx.check('ackTimeout-answered', e4 === null && v4 === 'w', describe([String(e4), v4]));
+    // `retries`: sent again on each ack timeout, then the error after 1 + retries tries.
+    const retrying = await connected(ctx, '', { ackTimeout: 150, retries: 2 });
+    const sends = [];
+    retrying.onAnyOutgoing((event) => sends.push(event));
+    const r0 = Date.now();
+    const [e5] = await new Promise((resolve) => retrying.emit('no-ack', (...a) => resolve(a)));
+    const tried = Date.now() - r0;
+    ctx.check('retries-exhausted', e5 instanceof Error && tried >= 420, `${e5} after ${tried} ms`);
+    ctx.check('retries-sent-3-times', sends.join(',') === 'no-ack,no-ack,no-ack', sends.join(','));
+    const [e6, v6] = await new Promise((resolve) => retrying.emit('message-with-ack', 'r', (...a) => resolve(a)));
+    ctx.check('retries-answered', e6 === null && v6 === 'r', describe([String(e6), v6]));
   },
 
   async 'server-ack'(ctx) {
