@@ -196,6 +196,11 @@ async function transport(ctx, transports, expected) {
   const socket = await connected(ctx, '', { transports });
   ctx.check('transport', socket.io.engine.transport.name === expected, socket.io.engine.transport.name);
   await echoBoth(ctx, socket, expected);
+  // 2.5 MB emitted at once: over polling the client must split it into POSTs under the
+  // server's maxPayload (1 MB by default; a bigger POST is refused with 413 and the session ends).
+  const big = 'x'.repeat(100000);
+  const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => ack(socket, 'message-with-ack', [i, big], 15000)));
+  ctx.check('burst-25x100kB', answers.every(([i, s], k) => i === k && s === big), `${answers.length} answers`);
   await sleep(300);
   ctx.check('transport-kept', socket.io.engine.transport.name === expected, socket.io.engine.transport.name);
 }
