@@ -208,7 +208,9 @@ export async function run(io, name, opts) {
       // What happened to each connection, for the verdict when something did not go as planned.
       const log = (what) => events.push(`${Date.now() - t0}ms #${n}${nsp || '/'} ${what}`);
       socket.on('connect', () => log(`connect over ${socket.io.engine && socket.io.engine.transport ? socket.io.engine.transport.name : '?'}`));
-      socket.on('disconnect', (reason) => log(`disconnect ${reason}`));
+      // The detail says which request failed and how (ours: `cause`; socket.io-client: `description`).
+      const detail = (d) => (d ? ` (${[d.message, d.cause && d.cause.message, typeof d.description === 'number' ? d.description : null, d.code].filter((x) => x !== undefined && x !== null).join(': ')})` : '');
+      socket.on('disconnect', (reason, d) => log(`disconnect ${reason}${detail(d)}`));
       socket.on('connect_error', (err) => log(`connect_error ${err && err.message}`));
       return socket;
     },
