@@ -95,11 +95,20 @@ pub(crate) fn upgrade<H: Handler, B>(
             socket.abort_upgrade();
             return;
         };
-        let probed = tokio::select! {
-            probed = tokio::time::timeout(shared.config.upgrade_timeout, probe(&socket, &mut ws)) => {
-                matches!(probed, Ok(Ok(())))
+        let probed = {
+            let probing =
+                tokio::time::timeout(shared.config.upgrade_timeout, probe(&socket, &mut ws));
+            tokio::pin!(probing);
+            tokio::select! {
+                probed = &mut probing => matches!(probed, Ok(Ok(()))),
+                // Closed mid-probe: a client that has sent (or is sending) `5` reads only this
+                // WebSocket from then on, so the probe gets a moment to finish and the packets
+                // queued before the close (a `41`, say) still reach the client over it.
+                _ = socket.closed.cancelled() => {
+                    let rest = tokio::time::timeout(CLOSE_GRACE, &mut probing).await;
+                    matches!(rest, Ok(Ok(Ok(()))))
+                }
             }
-            _ = socket.closed.cancelled() => false,
         };
         if probed {
             socket.finish_upgrade();

@@ -291,3 +291,27 @@ async fn polls_during_the_probe_are_answered_at_once_until_5() {
     // A poll after the switch is refused, as before.
     session.get().await.assert_error(400, 3, "Bad request");
 }
+
+#[tokio::test]
+async fn a_close_during_the_probe_still_reaches_a_client_that_sends_5() {
+    let config = Config::default()
+        .ping_interval(Duration::from_secs(60))
+        .upgrade_timeout(Duration::from_secs(60));
+    let (server, mut events) = echoing(config).await;
+    let session = Polling::open(server.addr).await;
+    let socket = events.open().await;
+    let mut ws = ws_connect(
+        server.addr,
+        &eio(&format!("EIO=4&transport=websocket&sid={}", session.sid)),
+    )
+    .await;
+    send_text(&mut ws, "2probe").await;
+    assert_eq!(recv_text(&mut ws).await, "3probe");
+    // The application's last words, then its close, while the client is switching.
+    socket.send("bye").unwrap();
+    socket.close();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    send_text(&mut ws, "5").await;
+    assert_eq!(recv_text(&mut ws).await, "4bye");
+    assert!(expect_close_frame(&mut ws).await.is_some());
+}
