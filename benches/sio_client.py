@@ -174,13 +174,13 @@ def report(results, failures, table, names, args):
     return "\n".join(lines)
 
 
-def write_section(path, body):
-    """Replaces the section `SECTION` of RESULTS.md (up to the next `## ` heading), or
+def write_section(path, body, heading=SECTION):
+    """Replaces the section `heading` of RESULTS.md (up to the next `## ` heading), or
     appends it."""
     with open(path) as f:
         text = f.read()
-    section = f"{SECTION}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"{heading}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
     else:

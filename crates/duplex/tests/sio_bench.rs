@@ -56,6 +56,10 @@ async fn every_command_passes(url: &str) {
     assert!(ok, "sio-echo: {stderr}");
     assert!(json["acks"].as_u64().is_some_and(|n| n >= 16), "{json}");
     assert_eq!(json["errors"], 0, "{json}");
+    // Every ack timed, and the report's rate is the acks'.
+    assert_eq!(json["latency_us"]["count"], json["acks"], "{json}");
+    assert_eq!(json["throughput"]["count"], json["acks"], "{json}");
+    assert!(json["latency_us"]["p50"].as_u64() <= json["latency_us"]["p99"].as_u64());
 
     let args = ["sio-fanout", "--clients", "20", "--duration", "0.5"];
     let (ok, json, stderr) = bench(url, &args).await;
@@ -64,11 +68,39 @@ async fn every_command_passes(url: &str) {
     assert!(broadcasts > 0, "{json}");
     assert_eq!(json["deliveries"], broadcasts * 20, "{json}");
     assert_eq!(json["errors"], 0, "{json}");
+    assert_eq!(json["latency_us"]["count"], broadcasts * 20, "{json}");
+    assert_eq!(json["latency_us"]["p99"], json["latency_us_p99"], "{json}");
 
-    let args = ["sio-idle", "--sessions", "10", "--hold", "0.2"];
+    // Half of them from 127.0.0.2: loopback answers the whole 127/8 on Linux.
+    let sources = "127.0.0.1,127.0.0.2";
+    let args = [
+        "sio-idle",
+        "--sessions",
+        "10",
+        "--hold",
+        "0.2",
+        "--sources",
+        sources,
+    ];
     let (ok, json, stderr) = bench(url, &args).await;
     assert!(ok, "sio-idle: {stderr}");
     assert_eq!(json["alive_after_hold"], 10, "{json}");
+    assert_eq!(json["latency_us"]["count"], 10, "{json}");
+
+    let args = [
+        "connect-rate",
+        "--protocol",
+        "sio",
+        "--count",
+        "10",
+        "--source-addrs",
+        sources,
+    ];
+    let (ok, json, stderr) = bench(url, &args).await;
+    assert!(ok, "connect-rate: {stderr}");
+    assert_eq!(json["connections"], 10, "{json}");
+    assert_eq!(json["throughput"]["unit"], "connections", "{json}");
+    assert_eq!(json["latency_us"]["count"], 10, "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

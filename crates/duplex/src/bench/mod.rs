@@ -1,14 +1,22 @@
-//! `duplex bench`: load generators that can target any server, ours or a peer's.
+//! `duplex bench`: load generators that can target any server, ours or a peer's. The
+//! WebSocket and Socket.IO ones share their reporting (`report`, `latency`, `progress`,
+//! `plot`): a progress bar, a summary table, `--json` and `--plot`.
 
+mod connect_rate;
 mod eio_client;
 mod eio_echo;
 mod eio_handshake;
 mod eio_idle;
+mod latency;
 mod phase;
+mod plot;
+mod progress;
+mod report;
 mod sio_connect;
 mod sio_echo;
 mod sio_fanout;
 mod sio_idle;
+mod sources;
 mod ws_echo;
 mod ws_idle;
 
@@ -42,6 +50,11 @@ pub enum BenchCommand {
     /// namespace joined): opens N, prints `HOLDING <n>`, holds them until released
     /// as `eio-idle`.
     SioIdle(sio_idle::SioIdleArgs),
+    /// Connections opened per second (WebSocket handshakes, or Socket.IO connections with
+    /// their namespace joined), each closed again; latency is the time to open one.
+    ConnectRate(connect_rate::ConnectRateArgs),
+    /// Merges `--json` results into one SVG latency plot, one curve per run.
+    Plot(plot::PlotArgs),
 }
 
 /// Runs a load generator.
@@ -55,5 +68,7 @@ pub async fn run(command: BenchCommand) -> Result<(), Box<dyn std::error::Error>
         BenchCommand::SioEcho(args) => sio_echo::run(args).await,
         BenchCommand::SioFanout(args) => sio_fanout::run(args).await,
         BenchCommand::SioIdle(args) => sio_idle::run(args).await,
+        BenchCommand::ConnectRate(args) => connect_rate::run(args).await,
+        BenchCommand::Plot(args) => plot::run(args),
     }
 }

@@ -13,7 +13,10 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::Barrier;
 
 use super::eio_client::{BenchError, payload, show};
+use super::latency::Latencies;
 use super::phase::{measured, ready};
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 use super::sio_connect::{Target, connect};
 
 /// Options of `duplex bench sio-echo`.
@@ -37,9 +40,8 @@ pub struct SioEchoArgs {
     /// Bracket the measured phase with `READY` / a line on stdin / `DONE`.
     #[arg(long)]
     sync: bool,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Runs the load and prints the result.
@@ -61,20 +63,31 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
             go.wait().await;
             let deadline = Instant::now() + Duration::from_secs_f64(duration.max(0.0));
             let socket = socket?;
-            let outcome = echo(&socket, in_flight, size, deadline, &acks).await;
-            Ok::<_, BenchError>((socket, outcome))
+            let mut latencies = Latencies::new();
+            let outcome = echo(&socket, in_flight, size, deadline, &acks, &mut latencies).await;
+            Ok::<_, BenchError>((socket, outcome, latencies))
         }));
     }
     connected.wait().await;
     ready(args.sync).await?;
+    let progress = Progress::start(
+        args.report.progress,
+        "sio-echo",
+        Goal::Seconds(args.duration),
+        acks.clone(),
+        "acks",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     go.wait().await;
     let mut failures = Vec::new();
     let mut sockets = Vec::with_capacity(clients);
+    let mut latencies = Latencies::new();
     for task in tasks {
         match task.await {
-            Ok(Ok((socket, outcome))) => {
+            Ok(Ok((socket, outcome, mine))) => {
                 sockets.push(socket);
+                latencies.merge(&mine);
                 if let Err(error) = outcome {
                     failures.push(error.to_string());
                 }
@@ -84,27 +97,29 @@ pub async fn run(args: SioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    progress.finish();
     measured(args.sync)?;
+    let cpu = CpuTime::used_since(cpu);
     for socket in sockets {
         socket.disconnect();
     }
     let acks = acks.load(Ordering::Relaxed);
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"clients\":{clients},\"in_flight\":{},\"size\":{},\"acks\":{acks},\"seconds\":{seconds:.3},\"acks_per_sec\":{:.0},\"errors\":{}}}",
-            args.url,
-            args.in_flight,
-            args.size,
-            acks as f64 / seconds,
-            failures.len()
-        );
-    } else {
-        println!(
-            "{acks} acks in {seconds:.2} s: {:.0} acks/s, {} client errors",
-            acks as f64 / seconds,
-            failures.len()
-        );
-    }
+    Report::new(
+        "sio-echo",
+        &args.url,
+        &args.report,
+        Throughput::new("acks", acks, seconds),
+    )
+    .field("clients", clients)
+    .field("in_flight", args.in_flight)
+    .field("size", args.size)
+    .field("acks", acks)
+    .field("seconds", seconds)
+    .field("acks_per_sec", acks as f64 / seconds)
+    .latencies(&latencies)
+    .errors(failures.len() as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     match failures.first() {
         None => Ok(()),
         Some(first) => Err(format!("{} clients failed; first: {first}", failures.len()).into()),
@@ -126,11 +141,13 @@ async fn echo(
     size: usize,
     deadline: Instant,
     acks: &AtomicU64,
+    latencies: &mut Latencies,
 ) -> Result<(), BenchError> {
     let emit = |seq: u64| -> Result<_, BenchError> {
         let (argument, expected) = argument(seq, size);
+        let since = Instant::now();
         let answer = socket.emit_with_ack::<(), _>("echo", &argument)?;
-        Ok(async move { (seq, expected, answer.raw().await) })
+        Ok(async move { (seq, expected, answer.raw().await, since) })
     };
     let mut outstanding = FuturesUnordered::new();
     let mut next = 0;
@@ -138,7 +155,8 @@ async fn echo(
         outstanding.push(emit(next)?);
         next += 1;
     }
-    while let Some((seq, expected, answer)) = outstanding.next().await {
+    while let Some((seq, expected, answer, since)) = outstanding.next().await {
+        latencies.record(since.elapsed());
         let answer = answer.map_err(|error| format!("ack {seq}: {error}"))?;
         if answer.json() != expected {
             return Err(format!(

@@ -17,7 +17,10 @@ use duplex_socketio::client::{DisconnectReason, Incoming, Socket, Transport};
 use tokio::sync::{Notify, Semaphore};
 
 use super::eio_client::{BenchError, show};
+use super::latency::Latencies;
 use super::phase::{measured, ready};
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 use super::sio_connect::{SETUP_TIMEOUT, Target, connect};
 
 /// Options of `duplex bench sio-fanout`.
@@ -44,9 +47,8 @@ pub struct SioFanoutArgs {
     /// Bracket the measured phase with `READY` / a line on stdin / `DONE`.
     #[arg(long)]
     sync: bool,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Longest the room may go without a delivery while broadcasts are outstanding.
@@ -54,8 +56,8 @@ const STALL: Duration = Duration::from_secs(30);
 
 /// What the emitter and the receivers share.
 struct Room {
-    /// Receipts so far, every client's counted.
-    delivered: AtomicU64,
+    /// Receipts so far, every client's counted (shared with the progress bar).
+    delivered: Arc<AtomicU64>,
     /// The receipt count the emitter waits for; a receiver reaching it wakes it.
     wanted: AtomicU64,
     wake: Notify,
@@ -113,8 +115,8 @@ struct Tally {
     seen: Vec<bool>,
     highest: Option<u64>,
     received: u64,
-    /// Emit-to-receipt, µs.
-    latencies: Vec<u32>,
+    /// Emit-to-receipt.
+    latencies: Latencies,
     /// The first thing that went wrong.
     error: Option<String>,
 }
@@ -145,7 +147,7 @@ impl Tally {
         self.highest = self.highest.max(Some(seq));
         self.received += 1;
         let latency = room.micros().saturating_sub(micros);
-        self.latencies.push(latency.min(u32::MAX as u64) as u32);
+        self.latencies.record_micros(latency);
         room.receipt();
         Ok(())
     }
@@ -220,7 +222,7 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
     let target = Target::parse(&args.url).map_err(|e| e.to_string())?;
     let clients = args.clients.max(1);
     let room = Arc::new(Room {
-        delivered: AtomicU64::new(0),
+        delivered: Arc::new(AtomicU64::new(0)),
         wanted: AtomicU64::new(0),
         wake: Notify::new(),
         reordered: AtomicU64::new(0),
@@ -243,6 +245,14 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
         tallies.push(tally);
     }
     ready(args.sync).await?;
+    let progress = Progress::start(
+        args.report.progress,
+        "sio-fanout",
+        Goal::Seconds(args.duration),
+        room.delivered.clone(),
+        "deliveries",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let mut failures = Vec::new();
     let broadcasts = match emit(&sockets[0], &room, &args, clients as u64).await {
@@ -261,42 +271,43 @@ pub async fn run(args: SioFanoutArgs) -> Result<(), Box<dyn std::error::Error>> 
         ));
     }
     let seconds = started.elapsed().as_secs_f64();
+    progress.finish();
     measured(args.sync)?;
+    let cpu = CpuTime::used_since(cpu);
     for socket in &sockets {
         socket.disconnect();
     }
-    let mut latencies = Vec::new();
+    let mut latencies = Latencies::new();
     for tally in &tallies {
         let tally = lock(tally);
         if let Err(error) = tally.check(broadcasts) {
             failures.push(error);
         }
-        latencies.extend_from_slice(&tally.latencies);
+        latencies.merge(&tally.latencies);
     }
-    latencies.sort_unstable();
     let delivered = room.delivered.load(Ordering::Relaxed);
     let reordered = room.reordered.load(Ordering::Relaxed);
-    let (p50, p99, max) = (
-        quantile(&latencies, 0.5),
-        quantile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or(0),
-    );
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"clients\":{clients},\"window\":{},\"size\":{},\"broadcasts\":{broadcasts},\"deliveries\":{delivered},\"reordered\":{reordered},\"seconds\":{seconds:.3},\"deliveries_per_sec\":{:.0},\"latency_us_p50\":{p50},\"latency_us_p99\":{p99},\"latency_us_max\":{max},\"errors\":{}}}",
-            args.url,
-            args.window,
-            args.size,
-            delivered as f64 / seconds,
-            failures.len()
-        );
-    } else {
-        println!(
-            "{broadcasts} broadcasts to {clients} clients: {delivered} deliveries ({reordered} out of order) in {seconds:.2} s, {:.0}/s; latency p50 {p50} µs, p99 {p99} µs, max {max} µs; {} client errors",
-            delivered as f64 / seconds,
-            failures.len()
-        );
-    }
+    Report::new(
+        "sio-fanout",
+        &args.url,
+        &args.report,
+        Throughput::new("deliveries", delivered, seconds),
+    )
+    .field("clients", clients)
+    .field("window", args.window)
+    .field("size", args.size)
+    .field("broadcasts", broadcasts)
+    .field("deliveries", delivered)
+    .field("reordered", reordered)
+    .field("seconds", seconds)
+    .field("deliveries_per_sec", delivered as f64 / seconds)
+    .field("latency_us_p50", latencies.at(50.0))
+    .field("latency_us_p99", latencies.at(99.0))
+    .field("latency_us_max", latencies.at(100.0))
+    .latencies(&latencies)
+    .errors(failures.len() as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     if delivered != broadcasts * clients as u64 && failures.is_empty() {
         failures.push(format!(
             "{delivered} deliveries of {broadcasts} broadcasts to {clients} clients"
@@ -348,15 +359,6 @@ fn parse_broadcast(text: &str) -> Option<(u64, u64)> {
     Some((seq, micros))
 }
 
-/// The value at quantile `q` (0..=1) of sorted samples, 0 when there are none.
-fn quantile(sorted: &[u32], q: f64) -> u32 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = (q * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,15 +369,6 @@ mod tests {
         assert_eq!(parse_broadcast("3 1500"), Some((3, 1500)));
         assert_eq!(parse_broadcast("x 1500"), None);
         assert_eq!(parse_broadcast("3"), None);
-    }
-
-    #[test]
-    fn quantiles_of_sorted_samples() {
-        let samples: Vec<u32> = (1..=100).collect();
-        assert_eq!(quantile(&samples, 0.5), 51);
-        assert_eq!(quantile(&samples, 0.99), 99);
-        assert_eq!(quantile(&samples, 1.0), 100);
-        assert_eq!(quantile(&[], 0.5), 0);
     }
 
     #[test]

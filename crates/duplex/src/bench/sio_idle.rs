@@ -5,7 +5,8 @@
 //! counts the sockets still connected and disconnects them.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -14,7 +15,11 @@ use tokio::task::JoinSet;
 
 use super::eio_client::BenchError;
 use super::eio_idle::{IdleMode, wait_for_release};
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 use super::sio_connect::{Target, connect};
+use super::sources::SourceArgs;
 
 /// Options of `duplex bench sio-idle`.
 #[derive(clap::Args, Debug)]
@@ -34,12 +39,13 @@ pub struct SioIdleArgs {
     /// Hold this many seconds; without it, hold until SIGTERM, SIGINT or stdin closes.
     #[arg(long)]
     hold: Option<f64>,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
     /// The namespace to join.
     #[arg(long, default_value = "/")]
     namespace: String,
+    #[command(flatten)]
+    sources: SourceArgs,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Why the first held socket that disconnected did, before the release.
@@ -55,16 +61,40 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let failed = Arc::new(AtomicUsize::new(0));
     let next = Arc::new(AtomicUsize::new(0));
     let first_death = FirstDeath::default();
+    let opened = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let progress = Progress::start(
+        args.report.progress,
+        "sio-idle",
+        Goal::Count(args.sessions as u64),
+        opened.clone(),
+        "sockets",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let mut openers = JoinSet::new();
     for _ in 0..args.concurrency.clamp(1, args.sessions.max(1)) {
         let (next, failed, first_death) = (next.clone(), failed.clone(), first_death.clone());
+        let (opened, latencies) = (opened.clone(), latencies.clone());
         let (target, namespace, total) = (target.clone(), args.namespace.clone(), args.sessions);
+        let sources = args.sources.clone();
         openers.spawn(async move {
             let mut held = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                match open(&target, &namespace, &transports, &first_death).await {
-                    Ok(socket) => held.push(socket),
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= total {
+                    break;
+                }
+                let source = sources.pick(index);
+                let since = Instant::now();
+                match open(&target, &namespace, &transports, source, &first_death).await {
+                    Ok(socket) => {
+                        if let Ok(mut latencies) = latencies.lock() {
+                            latencies.record(since.elapsed());
+                        }
+                        opened.fetch_add(1, Ordering::Relaxed);
+                        held.push(socket);
+                    }
                     Err(error) => {
                         if failed.fetch_add(1, Ordering::Relaxed) < 5 {
                             eprintln!("sio-idle: {error}");
@@ -80,6 +110,8 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         sockets.extend(done.unwrap_or_default());
     }
     let open_seconds = started.elapsed().as_secs_f64();
+    let cpu = CpuTime::used_since(cpu);
+    progress.finish();
     let held = sockets.len();
     let failed = failed.load(Ordering::Relaxed);
     eprintln!("sio-idle: {held} sockets connected, {failed} failed, in {open_seconds:.2} s");
@@ -99,17 +131,24 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         IdleMode::Websocket => "websocket",
         IdleMode::Polling => "polling",
     };
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"mode\":\"{mode}\",\"sessions\":{},\"opened\":{held},\"failed\":{failed},\"open_seconds\":{open_seconds:.3},\"hold_seconds\":{hold_seconds:.3},\"alive_after_hold\":{alive}}}",
-            args.url, args.sessions
-        );
-    } else {
-        println!(
-            "{held} of {} {mode} sockets connected in {open_seconds:.2} s; {alive} alive after {hold_seconds:.1} s held",
-            args.sessions
-        );
-    }
+    let latencies = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    Report::new(
+        "sio-idle",
+        &args.url,
+        &args.report,
+        Throughput::new("connections", held as u64, open_seconds),
+    )
+    .field("mode", mode)
+    .field("sessions", args.sessions)
+    .field("opened", held)
+    .field("failed", failed)
+    .field("open_seconds", open_seconds)
+    .field("hold_seconds", hold_seconds)
+    .field("alive_after_hold", alive)
+    .latencies(&latencies)
+    .errors((failed + died) as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     if failed > 0 || died > 0 {
         let first = first_death.lock().ok().and_then(|first| first.clone());
         return Err(format!(
@@ -126,10 +165,11 @@ async fn open(
     target: &Target,
     namespace: &str,
     transports: &[Transport],
+    source: Option<IpAddr>,
     first_death: &FirstDeath,
 ) -> Result<Socket, BenchError> {
     let first_death = first_death.clone();
-    let builder = target
+    let mut builder = target
         .client(namespace, transports)
         .on_disconnect(move |_, reason| {
             if reason != DisconnectReason::IoClientDisconnect {
@@ -138,5 +178,8 @@ async fn open(
                 }
             }
         });
+    if let Some(source) = source {
+        builder = builder.local_address(source);
+    }
     connect(builder).await
 }

@@ -1,11 +1,16 @@
 //! `duplex bench ws-echo`: pipelined echo load against any WebSocket echo server.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use duplex_ws::{ClientConfig, ClientRequest, Config, DeflateConfig, Message, connect_with};
+
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
 /// Options of `duplex bench ws-echo`.
 #[derive(clap::Args, Debug)]
@@ -31,15 +36,8 @@ pub struct WsEchoArgs {
     /// Send text messages instead of binary.
     #[arg(long)]
     text: bool,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Default)]
-struct Totals {
-    messages: AtomicU64,
-    bytes: AtomicU64,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// A text-like payload (compressible, valid UTF-8) of exactly `size` bytes.
@@ -71,24 +69,36 @@ pub async fn run(args: WsEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
         let (socket, _) = connect_with(request, &client).await?;
         sockets.push(socket);
     }
-    let totals = Arc::new(Totals::default());
+    let messages = Arc::new(AtomicU64::new(0));
+    let bytes = Arc::new(AtomicU64::new(0));
+    let progress = Progress::start(
+        args.report.progress,
+        "ws-echo",
+        Goal::Seconds(args.duration),
+        messages.clone(),
+        "echoes",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.duration);
     let mut tasks = Vec::with_capacity(sockets.len());
     for mut socket in sockets {
-        let totals = totals.clone();
+        let (messages, bytes) = (messages.clone(), bytes.clone());
         let message = message.clone();
         let in_flight = args.in_flight.max(1);
         tasks.push(tokio::spawn(async move {
+            let mut latencies = Latencies::new();
+            // An echo server answers in order: the oldest send time is the next echo's.
+            let mut sent = VecDeque::with_capacity(in_flight);
             for _ in 0..in_flight {
+                sent.push_back(Instant::now());
                 socket
                     .feed(message.clone())
                     .await
                     .map_err(|e| e.to_string())?;
             }
             socket.flush().await.map_err(|e| e.to_string())?;
-            let mut outstanding = in_flight;
-            while outstanding > 0 {
+            while let Some(&since) = sent.front() {
                 let echoed = match socket.recv().await {
                     Some(Ok(echoed)) if echoed.is_data() => echoed,
                     Some(Ok(_)) => continue,
@@ -98,57 +108,55 @@ pub async fn run(args: WsEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
                 if echoed != message {
                     return Err("echo differs from what was sent".to_owned());
                 }
-                outstanding -= 1;
-                totals.messages.fetch_add(1, Ordering::Relaxed);
-                totals
-                    .bytes
-                    .fetch_add(echoed.len() as u64, Ordering::Relaxed);
+                sent.pop_front();
+                latencies.record(since.elapsed());
+                messages.fetch_add(1, Ordering::Relaxed);
+                bytes.fetch_add(echoed.len() as u64, Ordering::Relaxed);
                 // Queued, not flushed: the next pending `recv` sends the batch.
                 if Instant::now() < deadline {
+                    sent.push_back(Instant::now());
                     socket
                         .feed(message.clone())
                         .await
                         .map_err(|e| e.to_string())?;
-                    outstanding += 1;
                 }
             }
-            socket.close(None).await.map_err(|e| e.to_string())
+            socket.close(None).await.map_err(|e| e.to_string())?;
+            Ok(latencies)
         }));
     }
     let mut failures = Vec::new();
+    let mut latencies = Latencies::new();
     for task in tasks {
         match task.await {
-            Ok(Ok(())) => {}
+            Ok(Ok(mine)) => latencies.merge(&mine),
             Ok(Err(error)) => failures.push(error),
             Err(error) => failures.push(error.to_string()),
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let messages = totals.messages.load(Ordering::Relaxed);
-    let bytes = totals.bytes.load(Ordering::Relaxed);
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"connections\":{},\"size\":{},\"in_flight\":{},\"deflate\":{},\"messages\":{},\"bytes\":{},\"seconds\":{:.3},\"messages_per_sec\":{:.0},\"mb_per_sec\":{:.2},\"errors\":{}}}",
-            args.url,
-            args.connections,
-            args.size,
-            args.in_flight,
-            args.deflate,
-            messages,
-            bytes,
-            seconds,
-            messages as f64 / seconds,
-            bytes as f64 / seconds / 1e6,
-            failures.len()
-        );
-    } else {
-        println!(
-            "{messages} echoes in {seconds:.2} s: {:.0} messages/s, {:.2} MB/s, {} connection errors",
-            messages as f64 / seconds,
-            bytes as f64 / seconds / 1e6,
-            failures.len()
-        );
-    }
+    progress.finish();
+    let messages = messages.load(Ordering::Relaxed);
+    let bytes = bytes.load(Ordering::Relaxed);
+    Report::new(
+        "ws-echo",
+        &args.url,
+        &args.report,
+        Throughput::new("messages", messages, seconds),
+    )
+    .field("connections", args.connections)
+    .field("size", args.size)
+    .field("in_flight", args.in_flight)
+    .field("deflate", args.deflate)
+    .field("messages", messages)
+    .field("bytes", bytes)
+    .field("seconds", seconds)
+    .field("messages_per_sec", messages as f64 / seconds)
+    .field("mb_per_sec", bytes as f64 / seconds / 1e6)
+    .latencies(&latencies)
+    .errors(failures.len() as u64)
+    .cpu(CpuTime::used_since(cpu))
+    .emit(&args.report)?;
     match failures.first() {
         None => Ok(()),
         Some(first) => Err(format!("{} connections failed; first: {first}", failures.len()).into()),

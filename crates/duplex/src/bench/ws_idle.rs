@@ -7,14 +7,19 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use duplex_ws::{ClientConfig, ClientRequest, DeflateConfig, Error, Message, WebSocket, handshake};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinSet;
+
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
+use super::sources::{SourceArgs, dial, plain_ws_server};
 
 /// Options of `duplex bench ws-idle`.
 #[derive(clap::Args, Debug)]
@@ -31,10 +36,8 @@ pub struct WsIdleArgs {
     /// Handshakes in progress at once while opening (and closes while closing).
     #[arg(long, default_value_t = 200)]
     concurrency: usize,
-    /// Local addresses to connect from, round robin (e.g. `127.0.0.2,127.0.0.3`);
-    /// each gives another ~28k ephemeral ports towards the same server address.
-    #[arg(long, value_delimiter = ',')]
-    source_addrs: Vec<IpAddr>,
+    #[command(flatten)]
+    sources: SourceArgs,
     /// Offer permessage-deflate (the server then keeps zlib state per connection).
     #[arg(long)]
     deflate: bool,
@@ -46,20 +49,21 @@ pub struct WsIdleArgs {
     /// connection has built its zlib state before it idles.
     #[arg(long)]
     message: bool,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// File descriptors the process needs besides the sockets (stdio, epoll, eventfd,
 /// runtime internals), with a margin.
 const SPARE_FDS: u64 = 64;
 
-/// Counters shared with the progress reporter.
+/// What the openers share: counters (`opened` also drives the progress bar) and the
+/// time each connection took to open.
 #[derive(Default)]
-struct Progress {
-    opened: AtomicUsize,
+struct Opening {
+    opened: Arc<AtomicU64>,
     failed: AtomicUsize,
+    latencies: Mutex<Latencies>,
 }
 
 /// What one connection needs to be opened: where to, from where, how.
@@ -74,14 +78,7 @@ struct Target {
 /// Runs the benchmark and prints the result.
 pub async fn run(args: WsIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     check_fd_limit(args.connections)?;
-    let probe = ClientRequest::new(&args.url)?;
-    if probe.is_tls() {
-        return Err("ws-idle measures plain ws:// servers only".into());
-    }
-    let server = tokio::net::lookup_host((probe.host(), probe.port()))
-        .await?
-        .next()
-        .ok_or("the server host resolves to no address")?;
+    let server = plain_ws_server(&args.url, "ws-idle").await?;
     let target = Arc::new(Target {
         url: args.url.clone(),
         server,
@@ -94,14 +91,21 @@ pub async fn run(args: WsIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         client: ClientConfig::default(),
     });
     let concurrency = args.concurrency.clamp(1, args.connections.max(1));
-    let progress = Arc::new(Progress::default());
-    let reporter = tokio::spawn(report_progress(progress.clone(), args.connections));
-
+    let opening = Arc::new(Opening::default());
+    let progress = Progress::start(
+        args.report.progress,
+        "ws-idle",
+        Goal::Count(args.connections as u64),
+        opening.opened.clone(),
+        "connections",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
-    let sockets = open_all(&args, concurrency, target, progress.clone()).await;
+    let sockets = open_all(&args, concurrency, target, opening.clone()).await;
     let open_seconds = started.elapsed().as_secs_f64();
-    reporter.abort();
-    let failed = progress.failed.load(Ordering::Relaxed);
+    let cpu = CpuTime::used_since(cpu);
+    progress.finish();
+    let failed = opening.failed.load(Ordering::Relaxed);
     let compressed = sockets
         .iter()
         .filter(|s| s.connection().is_compressed())
@@ -120,31 +124,34 @@ pub async fn run(args: WsIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let (alive, closed) = close_all(sockets, concurrency).await;
     let close_seconds = closing.elapsed().as_secs_f64();
     let client_rss = own_rss_kib();
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"connections\":{},\"opened\":{},\"failed\":{},\"deflate\":{},\"message\":{},\"compressed\":{},\"open_seconds\":{:.3},\"hold_seconds\":{:.3},\"alive_after_hold\":{},\"closed_cleanly\":{},\"close_seconds\":{:.3},\"client_rss_kib\":{}}}",
-            args.url,
-            args.connections,
-            args.connections - failed,
-            failed,
-            args.deflate,
-            args.message,
-            compressed,
-            open_seconds,
-            args.hold,
-            alive,
-            closed,
-            close_seconds,
-            client_rss.map_or("null".to_owned(), |kib| kib.to_string())
-        );
-    } else {
-        println!(
-            "{} of {} connections opened in {open_seconds:.2} s ({compressed} compressed); {alive} alive after {:.1} s idle; {closed} closed cleanly in {close_seconds:.2} s",
-            args.connections - failed,
-            args.connections,
-            args.hold
-        );
-    }
+    let latencies = opening
+        .latencies
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    let opened = args.connections - failed;
+    Report::new(
+        "ws-idle",
+        &args.url,
+        &args.report,
+        Throughput::new("connections", opened as u64, open_seconds),
+    )
+    .field("connections", args.connections)
+    .field("opened", opened)
+    .field("failed", failed)
+    .field("deflate", args.deflate)
+    .field("message", args.message)
+    .field("compressed", compressed)
+    .field("open_seconds", open_seconds)
+    .field("hold_seconds", args.hold)
+    .field("alive_after_hold", alive)
+    .field("closed_cleanly", closed)
+    .field("close_seconds", close_seconds)
+    .field("client_rss_kib", client_rss)
+    .latencies(&latencies)
+    .errors((failed + opened - alive.min(opened)) as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     if failed > 0 || alive < args.connections - failed {
         return Err(format!(
             "{failed} connections failed to open, {} died while idle",
@@ -161,13 +168,13 @@ async fn open_all(
     args: &WsIdleArgs,
     concurrency: usize,
     target: Arc<Target>,
-    progress: Arc<Progress>,
+    opening: Arc<Opening>,
 ) -> Vec<WebSocket<TcpStream>> {
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = JoinSet::new();
     for _ in 0..concurrency {
-        let (next, target, progress) = (next.clone(), target.clone(), progress.clone());
-        let (total, sources) = (args.connections, args.source_addrs.clone());
+        let (next, target, opening) = (next.clone(), target.clone(), opening.clone());
+        let (total, sources) = (args.connections, args.sources.clone());
         workers.spawn(async move {
             let mut mine = Vec::new();
             loop {
@@ -175,15 +182,19 @@ async fn open_all(
                 if index >= total {
                     return mine;
                 }
-                let source = (!sources.is_empty()).then(|| sources[index % sources.len()]);
+                let source = sources.pick(index);
+                let since = Instant::now();
                 match open_one(&target, source).await {
                     Ok(socket) => {
-                        progress.opened.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut latencies) = opening.latencies.lock() {
+                            latencies.record(since.elapsed());
+                        }
+                        opening.opened.fetch_add(1, Ordering::Relaxed);
                         mine.push(socket);
                     }
                     Err(error) => {
                         // Only the first few: thousands of identical lines hide the cause.
-                        if progress.failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                        if opening.failed.fetch_add(1, Ordering::Relaxed) < 5 {
                             eprintln!("ws-idle: connection {index} failed: {error}");
                         }
                     }
@@ -207,15 +218,7 @@ async fn open_one(
     source: Option<IpAddr>,
 ) -> Result<WebSocket<TcpStream>, Box<dyn std::error::Error + Send + Sync>> {
     let work = async {
-        let socket = match target.server {
-            SocketAddr::V4(_) => TcpSocket::new_v4()?,
-            SocketAddr::V6(_) => TcpSocket::new_v6()?,
-        };
-        if let Some(source) = source {
-            socket.bind(SocketAddr::new(source, 0))?;
-        }
-        let stream = socket.connect(target.server).await?;
-        stream.set_nodelay(true)?;
+        let stream = dial(target.server, source).await?;
         let request = ClientRequest::new(&target.url)?.deflate(target.deflate.clone());
         let (mut socket, _) = handshake(stream, &request, &target.client).await?;
         ping(&mut socket).await?;
@@ -299,20 +302,6 @@ async fn close_all(sockets: Vec<WebSocket<TcpStream>>, concurrency: usize) -> (u
         }
     }
     (alive, closed)
-}
-
-/// Prints opened/failed counts to stderr once a second until aborted.
-async fn report_progress(progress: Arc<Progress>, total: usize) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        eprintln!(
-            "ws-idle: {}/{total} open, {} failed",
-            progress.opened.load(Ordering::Relaxed),
-            progress.failed.load(Ordering::Relaxed)
-        );
-    }
 }
 
 /// Refuses to start when the open-files limit cannot hold the connections: failing

@@ -24,6 +24,14 @@ pub async fn node_server(
         .kill_on_drop(true)
         .spawn()
         .expect("node starts");
+    let first = first_line(&mut child).await;
+    let port = listening_port(&first)
+        .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
+    (child, format!("http://127.0.0.1:{port}{path}"))
+}
+
+/// The first line `child` prints on its piped stdout: where a server says it listens.
+pub async fn first_line(child: &mut Child) -> String {
     let stdout = child.stdout.take().expect("piped");
     let mut first = String::new();
     tokio::time::timeout(
@@ -31,26 +39,33 @@ pub async fn node_server(
         BufReader::new(stdout).read_line(&mut first),
     )
     .await
-    .expect("node announces its port in time")
+    .expect("the server announces itself in time")
     .expect("readable");
-    let port = listening_port(&first)
-        .unwrap_or_else(|| panic!("expected LISTENING <port>, got {first:?}"));
-    (child, format!("http://127.0.0.1:{port}{path}"))
+    first
+}
+
+/// Runs `duplex bench <args>` (stdin closed, 60 s at most) to its end.
+pub async fn run_bench<I>(args: I) -> std::process::Output
+where
+    I: IntoIterator,
+    I::Item: AsRef<std::ffi::OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_duplex"))
+        .arg("bench")
+        .args(args)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .expect("the load generator finishes in time")
+        .expect("the load generator runs")
 }
 
 /// Runs `duplex bench <args> --url <url> --json`; returns (success, last JSON line, stderr).
 pub async fn bench(url: &str, args: &[&str]) -> (bool, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .arg("bench")
-        .args(args)
-        .args(["--url", url, "--json"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), output)
-        .await
-        .expect("the load generator finishes in time")
-        .expect("the load generator runs");
+    let url_and_json = ["--url", url, "--json"];
+    let output = run_bench(args.iter().chain(&url_and_json)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let json = stdout

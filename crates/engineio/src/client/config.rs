@@ -1,5 +1,6 @@
 //! [`ClientConfig`]: how a client connects — transports, query, headers, limits, proxy, TLS.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -29,6 +30,11 @@ pub struct ClientConfig {
     /// The HTTP proxy to tunnel through. Default [`ProxyConfig::FromEnv`]: the standard
     /// environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
     pub proxy: ProxyConfig,
+    /// The local address every connection is made from (the port is the kernel's choice).
+    /// Default `None`: the kernel picks the address too. A load generator spreads its
+    /// clients over several (`127.0.0.2`, `127.0.0.3`, ...) to hold more connections to one
+    /// server than one address has ephemeral ports.
+    pub local_address: Option<IpAddr>,
     /// The rustls configuration of `https://` servers (feature `tls`), for polling and the
     /// WebSocket alike. Default `None`: the webpki root certificates, as duplex-ws's
     /// `wss://`. Leave its ALPN protocols empty (or `http/1.1`): both transports speak
@@ -47,6 +53,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(20),
             max_response_size: 64 << 20,
             proxy: ProxyConfig::FromEnv,
+            local_address: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -94,6 +101,12 @@ impl ClientConfig {
     /// Sets [`ClientConfig::proxy`].
     pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
         self.proxy = proxy;
+        self
+    }
+
+    /// Sets [`ClientConfig::local_address`].
+    pub fn local_address(mut self, address: IpAddr) -> Self {
+        self.local_address = Some(address);
         self
     }
 

@@ -3,10 +3,11 @@
 //! polling connections and the WebSocket both run over what it returns.
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 
 use duplex_ws::MaybeTlsStream;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use super::endpoint::Endpoint;
 use super::proxy::Proxy;
@@ -49,6 +50,7 @@ pub(crate) struct Dialer {
     /// `host:port` with IPv6 brackets: the target of `CONNECT`.
     target: String,
     proxy: Option<Proxy>,
+    local_address: Option<IpAddr>,
     #[cfg(feature = "tls")]
     secure: bool,
     #[cfg(feature = "tls")]
@@ -69,6 +71,7 @@ impl Dialer {
             port,
             target,
             proxy: config.proxy.resolve(endpoint.is_secure(), host, port)?,
+            local_address: config.local_address,
             #[cfg(feature = "tls")]
             secure: endpoint.is_secure(),
             #[cfg(feature = "tls")]
@@ -79,9 +82,9 @@ impl Dialer {
     /// A new stream to the server.
     pub(crate) async fn dial(&self) -> Result<MaybeTlsStream, DialError> {
         let tcp = match &self.proxy {
-            None => connect(&self.host, self.port).await?,
+            None => connect(&self.host, self.port, self.local_address).await?,
             Some(proxy) => {
-                let mut tcp = connect(&proxy.host, proxy.port).await?;
+                let mut tcp = connect(&proxy.host, proxy.port, self.local_address).await?;
                 tracing::debug!(proxy = %proxy.host, target = %self.target, "CONNECT");
                 tunnel(&mut tcp, &self.target, proxy.authorization.as_deref()).await?;
                 tcp
@@ -109,13 +112,40 @@ impl Dialer {
     }
 }
 
-async fn connect(host: &str, port: u16) -> Result<TcpStream, DialError> {
-    let tcp = TcpStream::connect((host, port))
-        .await
-        .map_err(DialError::Connect)?;
+async fn connect(host: &str, port: u16, local: Option<IpAddr>) -> Result<TcpStream, DialError> {
+    let tcp = match local {
+        None => TcpStream::connect((host, port)).await,
+        Some(local) => connect_from(host, port, local).await,
+    }
+    .map_err(DialError::Connect)?;
     // Packets are already batched into payloads and messages; Nagle would only delay them.
     tcp.set_nodelay(true).map_err(DialError::Connect)?;
     Ok(tcp)
+}
+
+/// Connects to the first address of `host` in `local`'s family, bound to `local`.
+async fn connect_from(host: &str, port: u16, local: IpAddr) -> io::Result<TcpStream> {
+    let mut last = None;
+    for server in tokio::net::lookup_host((host, port)).await? {
+        if server.is_ipv4() != local.is_ipv4() {
+            continue;
+        }
+        let socket = match server {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(local, 0))?;
+        match socket.connect(server).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("{host} has no address of the local address {local}'s family"),
+        )
+    }))
 }
 
 /// Asks the proxy on `stream` for a tunnel to `target` (RFC 9110 §9.3.6) and reads its
@@ -226,6 +256,20 @@ mod tests {
             assert_eq!(dialer.target, target, "{url}");
             assert!(dialer.proxy.is_none());
         }
+    }
+
+    #[tokio::test]
+    async fn connections_come_from_the_local_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let local: IpAddr = [127, 0, 0, 2].into();
+        let (tcp, accepted) =
+            tokio::join!(connect("127.0.0.1", port, Some(local)), listener.accept());
+        assert_eq!(tcp.unwrap().local_addr().unwrap().ip(), local);
+        assert_eq!(accepted.unwrap().1.ip(), local);
+        let v6: IpAddr = "::1".parse().unwrap();
+        let error = connect_from("127.0.0.1", port, v6).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrNotAvailable);
     }
 
     #[tokio::test]

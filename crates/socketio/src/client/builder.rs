@@ -187,6 +187,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The local address to connect from (see the Engine.IO
+    /// [`ClientConfig::local_address`](crate::engineio::client::ClientConfig::local_address)).
+    pub fn local_address(mut self, address: std::net::IpAddr) -> Self {
+        self.config.engine = self.config.engine.local_address(address);
+        self
+    }
+
     /// The rustls configuration for `https://` servers; by default the webpki roots.
     #[cfg(feature = "tls")]
     pub fn tls(
