@@ -140,7 +140,7 @@ def main():
         f.write(text)
     print(text, end="")
     if args.write:
-        write_section(RESULTS, section(args, chosen, text))
+        write_section(RESULTS, section(args, chosen, text), SECTION)
         print(f"# wrote '{SECTION}' into {RESULTS}", file=sys.stderr)
 
 

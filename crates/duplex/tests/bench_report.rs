@@ -151,17 +151,23 @@ async fn websocket_commands_report_and_plot() {
     assert_eq!(idle["alive_after_hold"], 5, "{idle}");
 
     // `--json` alone: one line on stdout, the last, as the benches/ scripts read it.
-    let (ok, json, stderr) = bench(
-        &url,
-        &["ws-echo", "--connections", "1", "--duration", "0.2"],
-    )
-    .await;
+    let args = [
+        "ws-echo",
+        "--connections",
+        "1",
+        "--duration",
+        "0.6",
+        "--progress",
+    ];
+    let (ok, json, stderr) = bench(&url, &args).await;
     assert!(ok, "{stderr}");
     sane(&json, "ws-echo", "messages");
     assert!(
         stderr.contains("latency ms"),
         "the table goes to stderr: {stderr}"
     );
+    // `--progress` draws the bar on stderr though it is not a terminal.
+    assert!(stderr.contains("\rws-echo [="), "{stderr}");
 
     let (_node, node_url) = node_server(&["ws"], "ws_echo_server.mjs", &[], "/").await;
     let node_url = node_url.replace("http://", "ws://");

@@ -126,7 +126,10 @@ pub fn svg(title: &str, runs: &[&Report]) -> String {
         .filter_map(|run| run.latency_us.as_ref())
         .flat_map(|latency| latency.curve.iter().map(|&(_, us)| us as f64 / 1000.0))
         .fold(0.0, f64::max);
-    let (step, top) = ticks(max_ms);
+    // Headroom above the highest point for the legend, so no curve runs under it.
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let room = plot_height - legend_height(runs.len());
+    let (step, top) = ticks(max_ms * plot_height / room.max(plot_height / 2.0));
     let decimals = (-step.log10().floor()).max(0.0) as usize;
     let (plot_left, plot_right) = (LEFT, WIDTH - RIGHT);
     let (plot_top, plot_bottom) = (TOP, HEIGHT - BOTTOM);
@@ -207,32 +210,62 @@ pub fn svg(title: &str, runs: &[&Report]) -> String {
             points.join(" ")
         );
     }
-    for (index, run) in runs.iter().enumerate() {
-        let row = plot_top + 18.0 + 18.0 * index as f64;
-        let figures = match &run.latency_us {
-            Some(l) => format!(
-                "p50 {:.3} ms, p99 {:.3} ms, {:.0} {}/s",
-                l.p50 as f64 / 1000.0,
-                l.p99 as f64 / 1000.0,
-                run.throughput.per_sec,
-                run.throughput.unit
-            ),
-            None => "no latencies".to_owned(),
-        };
-        let _ = writeln!(
-            out,
-            r#"<line x1="{}" y1="{row:.1}" x2="{}" y2="{row:.1}" stroke="{}" stroke-width="3"/><text x="{}" y="{:.1}">{}: {}</text>"#,
-            plot_left + 12.0,
-            plot_left + 36.0,
-            COLOURS[index % COLOURS.len()],
-            plot_left + 42.0,
-            row + 4.0,
-            escape(&run.label),
-            escape(&figures)
-        );
-    }
+    legend(&mut out, runs);
     out.push_str("</svg>\n");
     out
+}
+
+/// Pixels between the legend's rows.
+const ROW: f64 = 18.0;
+
+/// The height from the plot's top to the legend box's bottom, with a margin under it.
+fn legend_height(runs: usize) -> f64 {
+    ROW * runs as f64 + 18.0
+}
+
+/// One line per run at the top left, over a pale box so curves under it stay readable:
+/// the colour, the label, p50, p99 and the rate.
+fn legend(out: &mut String, runs: &[&Report]) {
+    // Sans-serif at 12 px averages under 7 px a character: the box is sized from that.
+    const CHAR_WIDTH: f64 = 6.6;
+    let entries: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let figures = match &run.latency_us {
+                Some(l) => format!(
+                    "p50 {:.3} ms, p99 {:.3} ms, {:.0} {}/s",
+                    l.p50 as f64 / 1000.0,
+                    l.p99 as f64 / 1000.0,
+                    run.throughput.per_sec,
+                    run.throughput.unit
+                ),
+                None => "no latencies".to_owned(),
+            };
+            format!("{}: {figures}", run.label)
+        })
+        .collect();
+    let longest = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        r##"<rect x="{}" y="{}" width="{:.0}" height="{}" fill="white" fill-opacity="0.85" stroke="#ccc"/>"##,
+        LEFT + 6.0,
+        TOP + 6.0,
+        42.0 + longest as f64 * CHAR_WIDTH,
+        legend_height(entries.len()) - 6.0
+    );
+    for (index, entry) in entries.iter().enumerate() {
+        let row = TOP + ROW + ROW * index as f64;
+        let _ = writeln!(
+            out,
+            r#"<line x1="{}" y1="{row:.1}" x2="{}" y2="{row:.1}" stroke="{}" stroke-width="3"/><text x="{}" y="{:.1}">{}</text>"#,
+            LEFT + 12.0,
+            LEFT + 36.0,
+            COLOURS[index % COLOURS.len()],
+            LEFT + 42.0,
+            row + 4.0,
+            escape(entry)
+        );
+    }
 }
 
 #[cfg(test)]
