@@ -4,7 +4,8 @@
 For each scenario every server is started pinned to core 0 (eio.py's `Server`), warmed up
 with a short untimed load (Node compiles its hot paths at first use), then loaded by
 `duplex bench <scenario> --json FILE --label NAME` pinned to core 1. The JSON results are
-merged by `duplex bench plot` into benches/plots/<scenario>.svg (one curve per server), and
+merged by `duplex bench plot` into benches/plots/<scenario>.svg (one curve per server; and
+<scenario>-log.svg with a logarithmic latency axis), and
 a markdown table of the same figures is printed and written to benches/plots/table.md.
 
 | plot | servers | load |
@@ -131,10 +132,11 @@ def main():
             result = run_one(args, name, protocol, extra, label, command, json_path)
             table.append(row(name, result))
             files.append(json_path)
-        svg = os.path.join(args.out, f"{name}.svg")
-        subprocess.run([args.duplex, "bench", "plot", "--title", title, "--out", svg, *files],
-                       check=True)
-        print(f"# wrote {svg}", file=sys.stderr)
+        for suffix, scale in (("", []), ("-log", ["--log-y"])):
+            svg = os.path.join(args.out, f"{name}{suffix}.svg")
+            subprocess.run([args.duplex, "bench", "plot", *scale, "--title", title, "--out", svg,
+                            *files], check=True)
+            print(f"# wrote {svg}", file=sys.stderr)
     text = "\n".join(table) + "\n"
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(text)
@@ -158,7 +160,8 @@ def section(args, chosen, table):
         "",
     ]
     for name in args.scenarios.split(","):
-        lines += [f"![{chosen[name][1]}]({where}/{name}.svg)", ""]
+        lines += [f"![{chosen[name][1]}]({where}/{name}.svg)",
+                  f"([logarithmic latency axis]({where}/{name}-log.svg))", ""]
     return "\n".join(lines)
 
 

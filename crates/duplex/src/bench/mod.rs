@@ -2,6 +2,7 @@
 //! WebSocket and Socket.IO ones share their reporting (`report`, `latency`, `progress`,
 //! `plot`): a progress bar, a summary table, `--json` and `--plot`.
 
+mod axis;
 mod connect_rate;
 mod eio_client;
 mod eio_echo;

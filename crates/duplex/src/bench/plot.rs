@@ -5,6 +5,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use super::axis::{LatencyAxis, PERCENTILE_TICKS, percentile_fraction};
 use super::report::Report;
 
 /// Options of `duplex bench plot`.
@@ -16,6 +17,9 @@ pub struct PlotArgs {
     /// The title (default: the scenarios of the runs).
     #[arg(long)]
     title: Option<String>,
+    /// A logarithmic latency axis: tails many times the median stay readable.
+    #[arg(long)]
+    log_y: bool,
     /// JSON results of `duplex bench ... --json` (a file may hold several, one per line);
     /// each run is one curve, named by its label.
     #[arg(required = true)]
@@ -32,7 +36,7 @@ pub fn run(args: PlotArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let runs: Vec<&Report> = runs.iter().collect();
     let title = args.title.unwrap_or_else(|| title(&runs));
-    std::fs::write(&args.out, svg(&title, &runs))
+    std::fs::write(&args.out, svg(&title, &runs, args.log_y))
         .map_err(|e| format!("{}: {e}", args.out.display()))?;
     Ok(())
 }
@@ -68,37 +72,21 @@ const LEFT: f64 = 80.0;
 const RIGHT: f64 = 30.0;
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 60.0;
-/// The highest percentile drawn: 4 nines.
-const DECADES: f64 = 4.0;
 /// Curve colours, told apart also by people with the common colour blindnesses.
 const COLOURS: [&str; 6] = [
     "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
 ];
+const PLOT_WIDTH: f64 = WIDTH - LEFT - RIGHT;
+const PLOT_HEIGHT: f64 = HEIGHT - TOP - BOTTOM;
 
 /// The x coordinate of `percentile`.
 fn x(percentile: f64) -> f64 {
-    let decades = (100.0 / (100.0 - percentile.min(99.99))).log10();
-    LEFT + decades / DECADES * (WIDTH - LEFT - RIGHT)
+    LEFT + percentile_fraction(percentile) * PLOT_WIDTH
 }
 
-/// The y coordinate of `ms` on an axis from 0 to `top` ms.
-fn y(ms: f64, top: f64) -> f64 {
-    HEIGHT - BOTTOM - ms / top * (HEIGHT - TOP - BOTTOM)
-}
-
-/// A tick step of 1, 2 or 5 × 10^k giving at most 8 ticks up to `max`, and the axis top.
-fn ticks(max: f64) -> (f64, f64) {
-    if max <= 0.0 || !max.is_finite() {
-        return (0.2, 1.0);
-    }
-    let mut step = 10f64.powf((max / 8.0).log10().floor());
-    for factor in [1.0, 2.0, 5.0, 10.0] {
-        if max / (step * factor) <= 8.0 {
-            step *= factor;
-            break;
-        }
-    }
-    (step, (max / step).ceil().max(1.0) * step)
+/// The y coordinate of `ms` on `axis`.
+fn y(ms: f64, axis: &LatencyAxis) -> f64 {
+    HEIGHT - BOTTOM - axis.fraction(ms) * PLOT_HEIGHT
 }
 
 /// `text` made safe for XML character data and attribute values.
@@ -119,18 +107,23 @@ fn escape(text: &str) -> String {
     escaped
 }
 
-/// The plot of `runs` under `title`, a complete SVG document.
-pub fn svg(title: &str, runs: &[&Report]) -> String {
-    let max_ms = runs
-        .iter()
-        .filter_map(|run| run.latency_us.as_ref())
-        .flat_map(|latency| latency.curve.iter().map(|&(_, us)| us as f64 / 1000.0))
-        .fold(0.0, f64::max);
+/// The plot of `runs` under `title`, a complete SVG document; `log_y`: a logarithmic
+/// latency axis.
+pub fn svg(title: &str, runs: &[&Report], log_y: bool) -> String {
+    let points = || {
+        runs.iter()
+            .filter_map(|run| run.latency_us.as_ref())
+            .flat_map(|latency| latency.curve.iter().map(|&(_, us)| us as f64 / 1000.0))
+    };
+    let max_ms = points().fold(0.0, f64::max);
+    let min_ms = points().fold(f64::INFINITY, f64::min);
     // Headroom above the highest point for the legend, so no curve runs under it.
-    let plot_height = HEIGHT - TOP - BOTTOM;
-    let room = plot_height - legend_height(runs.len());
-    let (step, top) = ticks(max_ms * plot_height / room.max(plot_height / 2.0));
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    let reach = ((PLOT_HEIGHT - legend_height(runs.len())) / PLOT_HEIGHT).max(0.5);
+    let axis = if log_y {
+        LatencyAxis::log(min_ms, max_ms, reach)
+    } else {
+        LatencyAxis::linear(max_ms / reach)
+    };
     let (plot_left, plot_right) = (LEFT, WIDTH - RIGHT);
     let (plot_top, plot_bottom) = (TOP, HEIGHT - BOTTOM);
     // `write!` to a String cannot fail.
@@ -150,25 +143,16 @@ pub fn svg(title: &str, runs: &[&Report]) -> String {
         escape(title)
     );
     // Grid and tick labels.
-    let mut value = 0.0;
-    while value <= top + step / 2.0 {
-        let at = y(value, top);
+    for (value, label) in axis.ticks() {
+        let at = y(value, &axis);
         let _ = writeln!(
             out,
-            r##"<line x1="{plot_left}" y1="{at:.1}" x2="{plot_right}" y2="{at:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{value:.decimals$}</text>"##,
+            r##"<line x1="{plot_left}" y1="{at:.1}" x2="{plot_right}" y2="{at:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{label}</text>"##,
             plot_left - 6.0,
             at + 4.0
         );
-        value += step;
     }
-    for (percentile, label) in [
-        (0.0, "0"),
-        (50.0, "50"),
-        (90.0, "90"),
-        (99.0, "99"),
-        (99.9, "99.9"),
-        (99.99, "99.99"),
-    ] {
+    for (percentile, label) in PERCENTILE_TICKS {
         let at = x(percentile);
         let _ = writeln!(
             out,
@@ -201,7 +185,7 @@ pub fn svg(title: &str, runs: &[&Report]) -> String {
         let points: Vec<String> = latency
             .curve
             .iter()
-            .map(|&(p, us)| format!("{:.1},{:.1}", x(p), y(us as f64 / 1000.0, top)))
+            .map(|&(p, us)| format!("{:.1},{:.1}", x(p), y(us as f64 / 1000.0, &axis)))
             .collect();
         let _ = writeln!(
             out,
@@ -291,33 +275,9 @@ mod tests {
     }
 
     #[test]
-    fn percentiles_are_spaced_by_their_nines() {
-        let decade = x(90.0) - x(0.0);
-        assert!((x(99.0) - x(90.0) - decade).abs() < 1e-9);
-        assert!((x(99.99) - (WIDTH - RIGHT)).abs() < 1e-9);
-        assert_eq!(x(0.0), LEFT);
-        assert_eq!(x(100.0), x(99.99));
-    }
-
-    #[test]
-    fn ticks_are_round_and_cover_the_maximum() {
-        assert_eq!(ticks(7.3), (1.0, 8.0));
-        assert_eq!(ticks(0.42), (0.1, 0.5));
-        assert_eq!(ticks(130.0), (20.0, 140.0));
-        assert_eq!(ticks(0.0), (0.2, 1.0));
-        for max in [0.003, 0.9, 1.0, 17.0, 999.0, 12_345.0] {
-            let (step, top) = ticks(max);
-            assert!(
-                top >= max && top / step <= 8.0 + 1e-9,
-                "{max}: {step} {top}"
-            );
-        }
-    }
-
-    #[test]
     fn the_plot_is_well_formed_xml_with_a_curve_per_run() {
         let (a, b) = (run("duplex <ours>", 1), run("Node & co", 3));
-        let svg = svg("sio-echo: \"latency\"", &[&a, &b]);
+        let svg = svg("sio-echo: \"latency\"", &[&a, &b], false);
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert!(svg.ends_with("</svg>\n"));
         assert_eq!(svg.matches("<polyline").count(), 2);
@@ -330,6 +290,21 @@ mod tests {
         let closing = svg.matches("</").count();
         assert_eq!(opened - closing, self_closed + closing);
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        // 1 µs to 30 ms: log ticks from 0.001 ms, every curve point inside the plot.
+        let log = super::svg("t", &[&a, &b], true);
+        assert!(
+            log.contains(">0.001</text>") && log.contains(">10</text>"),
+            "{log}"
+        );
+        let inside = |v: f64, lo: f64, hi: f64| (lo - 0.05..=hi + 0.05).contains(&v);
+        for points in log.split("points=\"").skip(1) {
+            for point in points.split('"').next().unwrap_or("").split(' ') {
+                let (px, py) = point.split_once(',').expect("x,y");
+                let (px, py): (f64, f64) = (px.parse().unwrap(), py.parse().unwrap());
+                assert!(inside(px, LEFT, WIDTH - RIGHT), "{point}");
+                assert!(inside(py, TOP, HEIGHT - BOTTOM), "{point}");
+            }
+        }
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl Report {
         std::io::stdout().flush()?;
         if let Some(path) = &args.plot {
             let runs = [self];
-            let svg = super::plot::svg(&super::plot::title(&runs), &runs);
+            let svg = super::plot::svg(&super::plot::title(&runs), &runs, false);
             std::fs::write(path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         Ok(())
