@@ -57,6 +57,7 @@ async fn every_command_passes(url: &str) {
         assert!(ok, "eio-handshake {mode}: {stderr}");
         assert_eq!(json["handshakes"], 40, "{mode}: {json}");
         assert_eq!(json["failed"], 0, "{mode}: {json}");
+        assert_eq!(json["latency_us"]["count"], 40, "{mode}: {json}");
     }
     for mode in ["websocket", "polling"] {
         let args = [
@@ -74,6 +75,8 @@ async fn every_command_passes(url: &str) {
         assert!(ok, "eio-echo {mode}: {stderr}");
         assert_eq!(json["messages"], 2000, "{mode}: {json}");
         assert_eq!(json["errors"], 0, "{mode}: {json}");
+        // Every echo timed, from its send (WebSocket) or its batch's POST (polling).
+        assert_eq!(json["latency_us"]["count"], 2000, "{mode}: {json}");
     }
     for mode in ["websocket", "polling"] {
         // Held for four ping intervals: each session must answer pings to stay alive.
@@ -89,6 +92,7 @@ async fn every_command_passes(url: &str) {
         let (ok, json, stderr) = bench(url, &args).await;
         assert!(ok, "eio-idle {mode}: {stderr}");
         assert_eq!(json["alive_after_hold"], 10, "{mode}: {json}");
+        assert_eq!(json["latency_us"]["count"], 10, "{mode}: {json}");
         assert!(
             json["pings_answered"].as_u64().is_some_and(|n| n >= 20),
             "{mode}: {json}"

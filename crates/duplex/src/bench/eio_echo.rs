@@ -3,6 +3,7 @@
 //! until it has had N echoes; every echo is checked (content and order), server
 //! pings are answered.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -14,6 +15,9 @@ use super::eio_client::{
     BenchError, EioSocket, Endpoint, HttpConn, SEPARATOR, open_polling_session,
     open_websocket_session, payload, recv_packet, show, split_payload,
 };
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
 /// The transport the packets travel through.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,9 +54,8 @@ pub struct EioEchoArgs {
     /// are measured over the same time.
     #[arg(long)]
     duration: Option<f64>,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// What one session does, shared by all.
@@ -87,49 +90,71 @@ pub async fn run(args: EioEchoArgs) -> Result<(), Box<dyn std::error::Error>> {
     });
     let echoes = Arc::new(AtomicU64::new(0));
     let pings = Arc::new(AtomicU64::new(0));
+    let goal = match args.duration {
+        Some(seconds) => Goal::Seconds(seconds),
+        None => Goal::Count(args.messages.saturating_mul(args.connections as u64)),
+    };
+    let progress = Progress::start(
+        args.report.progress,
+        "eio-echo",
+        goal,
+        echoes.clone(),
+        "echoes",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.connections);
     for _ in 0..args.connections {
         let (plan, echoes, pings) = (plan.clone(), echoes.clone(), pings.clone());
         tasks.push(tokio::spawn(async move {
-            match args.mode {
-                EchoMode::Websocket => websocket(&plan, &echoes, &pings).await,
-                EchoMode::Polling => polling(&plan, &echoes, &pings).await,
-            }
+            let mut latencies = Latencies::new();
+            let outcome = match args.mode {
+                EchoMode::Websocket => websocket(&plan, &echoes, &pings, &mut latencies).await,
+                EchoMode::Polling => polling(&plan, &echoes, &pings, &mut latencies).await,
+            };
+            (latencies, outcome)
         }));
     }
     let mut failures = Vec::new();
+    let mut latencies = Latencies::new();
     for task in tasks {
         match task.await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => failures.push(error.to_string()),
+            Ok((mine, outcome)) => {
+                latencies.merge(&mine);
+                if let Err(error) = outcome {
+                    failures.push(error.to_string());
+                }
+            }
             Err(error) => failures.push(error.to_string()),
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = CpuTime::used_since(cpu);
+    progress.finish();
     let echoes = echoes.load(Ordering::Relaxed);
     let pings = pings.load(Ordering::Relaxed);
     let mode = match args.mode {
         EchoMode::Websocket => "websocket",
         EchoMode::Polling => "polling",
     };
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"mode\":\"{mode}\",\"connections\":{},\"size\":{},\"in_flight\":{},\"messages\":{echoes},\"pings\":{pings},\"seconds\":{seconds:.3},\"messages_per_sec\":{:.0},\"errors\":{}}}",
-            args.url,
-            args.connections,
-            args.size,
-            plan.in_flight,
-            echoes as f64 / seconds,
-            failures.len()
-        );
-    } else {
-        println!(
-            "{echoes} {mode} echoes in {seconds:.2} s: {:.0} packets/s, {pings} pings answered, {} session errors",
-            echoes as f64 / seconds,
-            failures.len()
-        );
-    }
+    Report::new(
+        "eio-echo",
+        &args.url,
+        &args.report,
+        Throughput::new("echoes", echoes, seconds),
+    )
+    .field("mode", mode)
+    .field("connections", args.connections)
+    .field("size", args.size)
+    .field("in_flight", plan.in_flight)
+    .field("messages", echoes)
+    .field("pings", pings)
+    .field("seconds", seconds)
+    .field("messages_per_sec", echoes as f64 / seconds)
+    .latencies(&latencies)
+    .errors(failures.len() as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     match failures.first() {
         None => Ok(()),
         Some(first) => Err(format!("{} sessions failed; first: {first}", failures.len()).into()),
@@ -155,10 +180,18 @@ fn check_echo(packet: &[u8], seq: u64, size: usize) -> Result<(), BenchError> {
     Ok(())
 }
 
-async fn websocket(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(), BenchError> {
+async fn websocket(
+    plan: &Plan,
+    echoes: &AtomicU64,
+    pings: &AtomicU64,
+    latencies: &mut Latencies,
+) -> Result<(), BenchError> {
     let (mut socket, _) = open_websocket_session(&plan.endpoint, plan.size * 2 + 1024).await?;
+    // Echoes come in order (checked): the oldest send time is the next echo's.
+    let mut sent_at = VecDeque::new();
     let mut sent = 0;
     while sent < plan.in_flight && plan.sends(sent) {
+        sent_at.push_back(Instant::now());
         socket
             .feed(Message::text(message_packet(sent, plan.size)))
             .await?;
@@ -171,10 +204,14 @@ async fn websocket(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result
         match packet.first() {
             Some(b'4') => {
                 check_echo(&packet, received, plan.size)?;
+                if let Some(since) = sent_at.pop_front() {
+                    latencies.record(since.elapsed());
+                }
                 received += 1;
                 echoes.fetch_add(1, Ordering::Relaxed);
                 // Queued, not flushed: the next pending `recv` sends the batch.
                 if plan.sends(sent) {
+                    sent_at.push_back(Instant::now());
                     socket
                         .feed(Message::text(message_packet(sent, plan.size)))
                         .await?;
@@ -199,7 +236,12 @@ async fn pong(socket: &mut EioSocket) -> Result<(), BenchError> {
 
 /// Polling: a POST connection sends each batch while a GET connection collects
 /// its echoes (as a browser's two requests in flight would).
-async fn polling(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(), BenchError> {
+async fn polling(
+    plan: &Plan,
+    echoes: &AtomicU64,
+    pings: &AtomicU64,
+    latencies: &mut Latencies,
+) -> Result<(), BenchError> {
     let (mut gets, open) = open_polling_session(&plan.endpoint).await?;
     let target = plan.endpoint.polling_target(Some(&open.sid));
     let mut posts = HttpConn::open(&plan.endpoint).await?;
@@ -213,8 +255,16 @@ async fn polling(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(
             }
             body.put_slice(message_packet(seq, plan.size).as_bytes());
         }
+        // A batch's echoes are timed from the start of its POST.
+        let since = Instant::now();
         let sent = posts.post(&target, body.freeze());
-        let collected = collect(&mut gets, &target, next, batch, plan.size, echoes);
+        let batch_of = Batch {
+            first: next,
+            count: batch,
+            size: plan.size,
+            since,
+        };
+        let collected = collect(&mut gets, &target, &batch_of, echoes, latencies);
         let (sent, collected) = tokio::join!(sent, collected);
         sent?;
         let ping_count = collected?;
@@ -229,16 +279,29 @@ async fn polling(plan: &Plan, echoes: &AtomicU64, pings: &AtomicU64) -> Result<(
     Ok(())
 }
 
-/// Long-polls until the echoes of messages `first..first + count` are in; returns
-/// how many pings came along (answered by the caller).
-async fn collect(
-    conn: &mut HttpConn,
-    target: &str,
+/// Messages `first..first + count` of `size` bytes, POSTed at `since`.
+struct Batch {
     first: u64,
     count: u64,
     size: usize,
+    since: Instant,
+}
+
+/// Long-polls until the echoes of `batch` are in; returns how many pings came along
+/// (answered by the caller).
+async fn collect(
+    conn: &mut HttpConn,
+    target: &str,
+    batch: &Batch,
     echoes: &AtomicU64,
+    latencies: &mut Latencies,
 ) -> Result<u64, BenchError> {
+    let Batch {
+        first,
+        count,
+        size,
+        since,
+    } = *batch;
     let (mut seq, mut pings) = (first, 0);
     while seq < first + count {
         let body = conn.get(target).await?;
@@ -246,6 +309,7 @@ async fn collect(
             match packet.first() {
                 Some(b'4') if seq < first + count => {
                     check_echo(packet, seq, size)?;
+                    latencies.record(since.elapsed());
                     seq += 1;
                     echoes.fetch_add(1, Ordering::Relaxed);
                 }

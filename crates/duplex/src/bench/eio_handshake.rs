@@ -2,8 +2,8 @@
 //! straight over WebSocket or as a client does it by default (long-polling first,
 //! then the upgrade to WebSocket). Every step of every handshake is checked.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
@@ -15,6 +15,10 @@ use super::eio_client::{
     split_payload,
 };
 use duplex_ws::Message;
+
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
 /// How each session is opened.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,9 +45,8 @@ pub struct EioHandshakeArgs {
     /// Handshakes in all.
     #[arg(long, default_value_t = 2000)]
     count: usize,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// The time one whole handshake may take, from connect to close.
@@ -58,13 +61,25 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
     let concurrency = args.concurrency.clamp(1, args.count.max(1));
     let next = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
+    let opened = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let progress = Progress::start(
+        args.report.progress,
+        "eio-handshake",
+        Goal::Count(args.count as u64),
+        opened.clone(),
+        "handshakes",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let mut workers = JoinSet::new();
     for _ in 0..concurrency {
         let (endpoint, next, failed) = (endpoint.clone(), next.clone(), failed.clone());
+        let (opened, latencies) = (opened.clone(), latencies.clone());
         let (mode, count) = (args.mode, args.count);
         workers.spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < count {
+                let since = Instant::now();
                 let handshake = async {
                     match mode {
                         HandshakeMode::Websocket => websocket(&endpoint).await,
@@ -76,10 +91,18 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
                     .unwrap_or_else(|_| {
                         Err(format!("no handshake within {HANDSHAKE_TIMEOUT:?}").into())
                     });
-                if let Err(error) = done {
+                match done {
+                    Ok(()) => {
+                        if let Ok(mut latencies) = latencies.lock() {
+                            latencies.record(since.elapsed());
+                        }
+                        opened.fetch_add(1, Ordering::Relaxed);
+                    }
                     // Only the first few: thousands of identical lines hide the cause.
-                    if failed.fetch_add(1, Ordering::Relaxed) < 5 {
-                        eprintln!("eio-handshake: {error}");
+                    Err(error) => {
+                        if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                            eprintln!("eio-handshake: {error}");
+                        }
                     }
                 }
             }
@@ -87,25 +110,32 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
     }
     while workers.join_next().await.is_some() {}
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = CpuTime::used_since(cpu);
+    progress.finish();
     let failed = failed.load(Ordering::Relaxed);
     let handshakes = args.count - failed;
     let mode = match args.mode {
         HandshakeMode::Websocket => "websocket",
         HandshakeMode::PollingUpgrade => "polling-upgrade",
     };
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"mode\":\"{mode}\",\"concurrency\":{concurrency},\"count\":{},\"handshakes\":{handshakes},\"failed\":{failed},\"seconds\":{seconds:.3},\"handshakes_per_sec\":{:.0}}}",
-            args.url,
-            args.count,
-            handshakes as f64 / seconds
-        );
-    } else {
-        println!(
-            "{handshakes} {mode} handshakes in {seconds:.2} s: {:.0}/s, {failed} failed",
-            handshakes as f64 / seconds
-        );
-    }
+    let latencies = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    Report::new(
+        "eio-handshake",
+        &args.url,
+        &args.report,
+        Throughput::new("handshakes", handshakes as u64, seconds),
+    )
+    .field("mode", mode)
+    .field("concurrency", concurrency)
+    .field("count", args.count)
+    .field("handshakes", handshakes)
+    .field("failed", failed)
+    .field("seconds", seconds)
+    .field("handshakes_per_sec", handshakes as f64 / seconds)
+    .latencies(&latencies)
+    .errors(failed as u64)
+    .cpu(cpu)
+    .emit(&args.report)?;
     if failed > 0 {
         return Err(format!("{failed} of {} handshakes failed", args.count).into());
     }

@@ -7,8 +7,8 @@
 //! `--hold` seconds. Then it counts the sessions still alive and closes them.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,6 +21,9 @@ use super::eio_client::{
     BenchError, EioSocket, Endpoint, HttpConn, open_polling_session, open_websocket_session,
     recv_packet, show, split_payload,
 };
+use super::latency::Latencies;
+use super::progress::{Goal, Progress};
+use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
 /// The transport of the idle sessions.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +32,56 @@ pub enum IdleMode {
     Websocket,
     /// Long-polling sessions, each with one GET always pending.
     Polling,
+}
+
+impl IdleMode {
+    /// The mode as the report names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdleMode::Websocket => "websocket",
+            IdleMode::Polling => "polling",
+        }
+    }
+}
+
+/// How an idle run went, reported alike by `eio-idle` and `sio-idle`.
+pub struct IdleOutcome {
+    /// The transport.
+    pub mode: IdleMode,
+    /// Sessions asked for.
+    pub sessions: usize,
+    /// Sessions opened and held.
+    pub held: usize,
+    /// Sessions that failed to open.
+    pub failed: usize,
+    /// Held sessions that ended before the release.
+    pub died: usize,
+    /// Time to open them all.
+    pub open_seconds: f64,
+    /// Time they were held.
+    pub hold_seconds: f64,
+    /// Time to open each.
+    pub latencies: Latencies,
+    /// The generator's CPU time while opening.
+    pub cpu: Option<CpuTime>,
+}
+
+impl IdleOutcome {
+    /// The report of `scenario` against `url`: sessions opened per second, time to open one.
+    pub fn report(&self, scenario: &str, url: &str, args: &ReportArgs) -> Report {
+        let opened = Throughput::new("sessions", self.held as u64, self.open_seconds);
+        Report::new(scenario, url, args, opened)
+            .field("mode", self.mode.name())
+            .field("sessions", self.sessions)
+            .field("opened", self.held)
+            .field("failed", self.failed)
+            .field("open_seconds", self.open_seconds)
+            .field("hold_seconds", self.hold_seconds)
+            .field("alive_after_hold", self.held - self.died)
+            .latencies(&self.latencies)
+            .errors((self.failed + self.died) as u64)
+            .cpu(self.cpu)
+    }
 }
 
 /// Options of `duplex bench eio-idle`.
@@ -49,9 +102,8 @@ pub struct EioIdleArgs {
     /// Hold this many seconds; without it, hold until SIGTERM, SIGINT or stdin closes.
     #[arg(long)]
     hold: Option<f64>,
-    /// Print one JSON object instead of a human summary.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// How a held session ended, if it did before the release.
@@ -61,10 +113,19 @@ type Held = Result<(), BenchError>;
 pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let endpoint = Arc::new(Endpoint::parse(&args.url).map_err(|e| e.to_string())?);
     let (release, released) = watch::channel(false);
-    let opened = Arc::new(AtomicUsize::new(0));
+    let opened = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let next = Arc::new(AtomicUsize::new(0));
     let pings = Arc::new(AtomicUsize::new(0));
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let progress = Progress::start(
+        args.report.progress,
+        "eio-idle",
+        Goal::Count(args.sessions as u64),
+        opened.clone(),
+        "sessions",
+    );
+    let cpu = CpuTime::now();
     let started = Instant::now();
     let mut openers = JoinSet::new();
     for _ in 0..args.concurrency.clamp(1, args.sessions.max(1)) {
@@ -74,13 +135,17 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
             opened.clone(),
             failed.clone(),
         );
-        let (released, pings) = (released.clone(), pings.clone());
+        let (released, pings, latencies) = (released.clone(), pings.clone(), latencies.clone());
         let (mode, total) = (args.mode, args.sessions);
         openers.spawn(async move {
             let mut holders = Vec::new();
             while next.fetch_add(1, Ordering::Relaxed) < total {
+                let since = Instant::now();
                 match open(mode, &endpoint).await {
                     Ok(session) => {
+                        if let Ok(mut latencies) = latencies.lock() {
+                            latencies.record(since.elapsed());
+                        }
                         opened.fetch_add(1, Ordering::Relaxed);
                         // Held from the start: the first sessions must answer pings
                         // while the last ones are still opening.
@@ -101,7 +166,9 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         holders.extend(done.unwrap_or_default());
     }
     let open_seconds = started.elapsed().as_secs_f64();
-    let held = opened.load(Ordering::Relaxed);
+    let cpu = CpuTime::used_since(cpu);
+    progress.finish();
+    let held = opened.load(Ordering::Relaxed) as usize;
     let failed = failed.load(Ordering::Relaxed);
     eprintln!("eio-idle: {held} sessions open, {failed} failed, in {open_seconds:.2} s");
     // The measuring script samples the server's memory when it reads this line.
@@ -123,23 +190,21 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let alive = held - died;
-    let pings = pings.load(Ordering::Relaxed);
-    let mode = match args.mode {
-        IdleMode::Websocket => "websocket",
-        IdleMode::Polling => "polling",
+    let outcome = IdleOutcome {
+        mode: args.mode,
+        sessions: args.sessions,
+        held,
+        failed,
+        died,
+        open_seconds,
+        hold_seconds,
+        latencies: latencies.lock().map(|l| l.clone()).unwrap_or_default(),
+        cpu,
     };
-    if args.json {
-        println!(
-            "{{\"url\":\"{}\",\"mode\":\"{mode}\",\"sessions\":{},\"opened\":{held},\"failed\":{failed},\"open_seconds\":{open_seconds:.3},\"hold_seconds\":{hold_seconds:.3},\"pings_answered\":{pings},\"alive_after_hold\":{alive}}}",
-            args.url, args.sessions
-        );
-    } else {
-        println!(
-            "{held} of {} {mode} sessions opened in {open_seconds:.2} s; {alive} alive after {hold_seconds:.1} s held; {pings} pings answered",
-            args.sessions
-        );
-    }
+    outcome
+        .report("eio-idle", &args.url, &args.report)
+        .field("pings_answered", pings.load(Ordering::Relaxed))
+        .emit(&args.report)?;
     if failed > 0 || died > 0 {
         return Err(format!(
             "{failed} sessions failed to open, {died} died while held{}",

@@ -1,5 +1,5 @@
-//! `duplex bench`: load generators that can target any server, ours or a peer's. The
-//! WebSocket and Socket.IO ones share their reporting (`report`, `latency`, `progress`,
+//! `duplex bench`: load generators that can target any server, ours or a peer's. All
+//! share their reporting (`report`, `latency`, `progress`,
 //! `plot`): a progress bar, a summary table, `--json` and `--plot`.
 
 mod axis;

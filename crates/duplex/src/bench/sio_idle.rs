@@ -14,10 +14,10 @@ use duplex_socketio::client::{DisconnectReason, Socket, Transport};
 use tokio::task::JoinSet;
 
 use super::eio_client::BenchError;
-use super::eio_idle::{IdleMode, wait_for_release};
+use super::eio_idle::{IdleMode, IdleOutcome, wait_for_release};
 use super::latency::Latencies;
 use super::progress::{Goal, Progress};
-use super::report::{CpuTime, Report, ReportArgs, Throughput};
+use super::report::{CpuTime, ReportArgs};
 use super::sio_connect::{Target, connect};
 use super::sources::SourceArgs;
 
@@ -127,28 +127,20 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     for socket in &sockets {
         socket.disconnect();
     }
-    let mode = match args.mode {
-        IdleMode::Websocket => "websocket",
-        IdleMode::Polling => "polling",
+    let outcome = IdleOutcome {
+        mode: args.mode,
+        sessions: args.sessions,
+        held,
+        failed,
+        died,
+        open_seconds,
+        hold_seconds,
+        latencies: latencies.lock().map(|l| l.clone()).unwrap_or_default(),
+        cpu,
     };
-    let latencies = latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    Report::new(
-        "sio-idle",
-        &args.url,
-        &args.report,
-        Throughput::new("connections", held as u64, open_seconds),
-    )
-    .field("mode", mode)
-    .field("sessions", args.sessions)
-    .field("opened", held)
-    .field("failed", failed)
-    .field("open_seconds", open_seconds)
-    .field("hold_seconds", hold_seconds)
-    .field("alive_after_hold", alive)
-    .latencies(&latencies)
-    .errors((failed + died) as u64)
-    .cpu(cpu)
-    .emit(&args.report)?;
+    outcome
+        .report("sio-idle", &args.url, &args.report)
+        .emit(&args.report)?;
     if failed > 0 || died > 0 {
         let first = first_death.lock().ok().and_then(|first| first.clone());
         return Err(format!(
