@@ -6,8 +6,8 @@
 //! past ~28k connections per source address, spread them with `--source-addrs`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use duplex_socketio::client::Transport;
@@ -15,7 +15,7 @@ use duplex_ws::{ClientConfig, ClientRequest, handshake};
 use tokio::task::JoinSet;
 
 use super::eio_client::BenchError;
-use super::latency::Latencies;
+use super::latency::SharedLatencies;
 use super::progress::{Goal, Progress};
 use super::report::{CpuTime, Report, ReportArgs, Throughput};
 use super::sio_connect::{Target, connect};
@@ -76,7 +76,7 @@ struct Shared {
     next: AtomicU64,
     opened: Arc<AtomicU64>,
     failed: AtomicU64,
-    latencies: Mutex<Latencies>,
+    latencies: SharedLatencies,
 }
 
 /// Runs the connections and reports.
@@ -104,7 +104,7 @@ pub async fn run(args: ConnectRateArgs) -> Result<(), Box<dyn std::error::Error>
         next: AtomicU64::new(0),
         opened: Arc::new(AtomicU64::new(0)),
         failed: AtomicU64::new(0),
-        latencies: Mutex::new(Latencies::new()),
+        latencies: SharedLatencies::default(),
     });
     let goal = match args.count {
         Some(count) => Goal::Count(count),
@@ -129,11 +129,7 @@ pub async fn run(args: ConnectRateArgs) -> Result<(), Box<dyn std::error::Error>
     progress.finish();
     let opened = shared.opened.load(Ordering::Relaxed);
     let failed = shared.failed.load(Ordering::Relaxed);
-    let latencies = shared
-        .latencies
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default();
+    let latencies = shared.latencies.snapshot();
     let protocol = match args.protocol {
         Protocol::Ws => "ws",
         Protocol::Sio => "sio",
@@ -179,9 +175,7 @@ async fn work(shared: Arc<Shared>) {
             .unwrap_or_else(|_| Err(format!("no connection within {CONNECTION_TIMEOUT:?}").into()));
         match outcome {
             Ok(took) => {
-                if let Ok(mut latencies) = shared.latencies.lock() {
-                    latencies.record(took);
-                }
+                shared.latencies.record(took);
                 shared.opened.fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => {

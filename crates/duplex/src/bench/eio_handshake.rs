@@ -2,8 +2,8 @@
 //! straight over WebSocket or as a client does it by default (long-polling first,
 //! then the upgrade to WebSocket). Every step of every handshake is checked.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
@@ -16,7 +16,7 @@ use super::eio_client::{
 };
 use duplex_ws::Message;
 
-use super::latency::Latencies;
+use super::latency::SharedLatencies;
 use super::progress::{Goal, Progress};
 use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
@@ -62,7 +62,7 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
     let next = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let opened = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let latencies = SharedLatencies::default();
     let progress = Progress::start(
         args.report.progress,
         "eio-handshake",
@@ -93,9 +93,7 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
                     });
                 match done {
                     Ok(()) => {
-                        if let Ok(mut latencies) = latencies.lock() {
-                            latencies.record(since.elapsed());
-                        }
+                        latencies.record(since.elapsed());
                         opened.fetch_add(1, Ordering::Relaxed);
                     }
                     // Only the first few: thousands of identical lines hide the cause.
@@ -118,7 +116,7 @@ pub async fn run(args: EioHandshakeArgs) -> Result<(), Box<dyn std::error::Error
         HandshakeMode::Websocket => "websocket",
         HandshakeMode::PollingUpgrade => "polling-upgrade",
     };
-    let latencies = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    let latencies = latencies.snapshot();
     Report::new(
         "eio-handshake",
         &args.url,

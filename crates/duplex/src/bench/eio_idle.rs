@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,7 +21,7 @@ use super::eio_client::{
     BenchError, EioSocket, Endpoint, HttpConn, open_polling_session, open_websocket_session,
     recv_packet, show, split_payload,
 };
-use super::latency::Latencies;
+use super::latency::{Latencies, SharedLatencies};
 use super::progress::{Goal, Progress};
 use super::report::{CpuTime, Report, ReportArgs, Throughput};
 
@@ -117,7 +117,7 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let failed = Arc::new(AtomicUsize::new(0));
     let next = Arc::new(AtomicUsize::new(0));
     let pings = Arc::new(AtomicUsize::new(0));
-    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let latencies = SharedLatencies::default();
     let progress = Progress::start(
         args.report.progress,
         "eio-idle",
@@ -143,9 +143,7 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let since = Instant::now();
                 match open(mode, &endpoint).await {
                     Ok(session) => {
-                        if let Ok(mut latencies) = latencies.lock() {
-                            latencies.record(since.elapsed());
-                        }
+                        latencies.record(since.elapsed());
                         opened.fetch_add(1, Ordering::Relaxed);
                         // Held from the start: the first sessions must answer pings
                         // while the last ones are still opening.
@@ -198,7 +196,7 @@ pub async fn run(args: EioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         died,
         open_seconds,
         hold_seconds,
-        latencies: latencies.lock().map(|l| l.clone()).unwrap_or_default(),
+        latencies: latencies.snapshot(),
         cpu,
     };
     outcome

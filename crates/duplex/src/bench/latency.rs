@@ -2,6 +2,7 @@
 //! relative error, fixed memory whatever the number of samples, mergeable across tasks),
 //! summarised as the percentiles the report prints, stores as JSON and plots.
 
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -89,6 +90,30 @@ impl Latencies {
                 .map(|p| (p, self.at(p)))
                 .collect(),
         })
+    }
+}
+
+/// Latencies recorded by many tasks at a modest rate (connections opened, say) behind one
+/// lock; a busy load keeps one [`Latencies`] per task and merges them at the end instead.
+#[derive(Clone, Debug, Default)]
+pub struct SharedLatencies(Arc<Mutex<Latencies>>);
+
+impl SharedLatencies {
+    /// Records one sample.
+    pub fn record(&self, latency: Duration) {
+        self.lock().record(latency);
+    }
+
+    /// The samples so far.
+    pub fn snapshot(&self) -> Latencies {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Latencies> {
+        // A task that panicked holding the lock left whole samples: keep them.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -204,6 +229,17 @@ mod tests {
                 .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
         );
         assert_eq!(Latencies::new().summary(), None);
+    }
+
+    #[test]
+    fn shared_latencies_collect_every_task() {
+        let shared = SharedLatencies::default();
+        let clones: Vec<_> = (0..4).map(|_| shared.clone()).collect();
+        for (i, clone) in clones.iter().enumerate() {
+            clone.record(Duration::from_micros(10 * (i as u64 + 1)));
+        }
+        let all = shared.snapshot();
+        assert_eq!((all.count(), all.at(0.0), all.at(100.0)), (4, 10, 40));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 
 use super::eio_client::BenchError;
 use super::eio_idle::{IdleMode, IdleOutcome, wait_for_release};
-use super::latency::Latencies;
+use super::latency::SharedLatencies;
 use super::progress::{Goal, Progress};
 use super::report::{CpuTime, ReportArgs};
 use super::sio_connect::{Target, connect};
@@ -62,7 +62,7 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let next = Arc::new(AtomicUsize::new(0));
     let first_death = FirstDeath::default();
     let opened = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(Mutex::new(Latencies::new()));
+    let latencies = SharedLatencies::default();
     let progress = Progress::start(
         args.report.progress,
         "sio-idle",
@@ -89,9 +89,7 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let since = Instant::now();
                 match open(&target, &namespace, &transports, source, &first_death).await {
                     Ok(socket) => {
-                        if let Ok(mut latencies) = latencies.lock() {
-                            latencies.record(since.elapsed());
-                        }
+                        latencies.record(since.elapsed());
                         opened.fetch_add(1, Ordering::Relaxed);
                         held.push(socket);
                     }
@@ -135,7 +133,7 @@ pub async fn run(args: SioIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
         died,
         open_seconds,
         hold_seconds,
-        latencies: latencies.lock().map(|l| l.clone()).unwrap_or_default(),
+        latencies: latencies.snapshot(),
         cpu,
     };
     outcome

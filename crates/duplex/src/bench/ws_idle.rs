@@ -7,8 +7,8 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use duplex_ws::{ClientConfig, ClientRequest, DeflateConfig, Error, Message, WebS
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use super::latency::Latencies;
+use super::latency::SharedLatencies;
 use super::progress::{Goal, Progress};
 use super::report::{CpuTime, Report, ReportArgs, Throughput};
 use super::sources::{SourceArgs, dial, plain_ws_server};
@@ -63,7 +63,7 @@ const SPARE_FDS: u64 = 64;
 struct Opening {
     opened: Arc<AtomicU64>,
     failed: AtomicUsize,
-    latencies: Mutex<Latencies>,
+    latencies: SharedLatencies,
 }
 
 /// What one connection needs to be opened: where to, from where, how.
@@ -124,11 +124,7 @@ pub async fn run(args: WsIdleArgs) -> Result<(), Box<dyn std::error::Error>> {
     let (alive, closed) = close_all(sockets, concurrency).await;
     let close_seconds = closing.elapsed().as_secs_f64();
     let client_rss = own_rss_kib();
-    let latencies = opening
-        .latencies
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default();
+    let latencies = opening.latencies.snapshot();
     let opened = args.connections - failed;
     Report::new(
         "ws-idle",
@@ -186,9 +182,7 @@ async fn open_all(
                 let since = Instant::now();
                 match open_one(&target, source).await {
                     Ok(socket) => {
-                        if let Ok(mut latencies) = opening.latencies.lock() {
-                            latencies.record(since.elapsed());
-                        }
+                        opening.latencies.record(since.elapsed());
                         opening.opened.fetch_add(1, Ordering::Relaxed);
                         mine.push(socket);
                     }
