@@ -1,0 +1,98 @@
+//! The Socket.IO Admin UI against our server: `interop/admin_ui_check.mjs` speaks the UI's
+//! protocol to us and to Node socket.io instrumented by the real `@socket.io/admin-ui`, and
+//! the two must agree; `interop/admin_ui_browser.mjs` loads the package's own web page in
+//! headless Chromium, logs in to us, and reads our sockets off the page.
+
+use std::time::Duration;
+
+use duplex_socketio::admin::{AdminAuth, AdminOptions, instrument};
+use duplex_socketio::{AckSender, Cors, Data, SocketIo, SocketRef};
+use duplex_testkit::peers;
+
+const USER: &str = "admin";
+const PASSWORD: &str = "changeit";
+/// [`PASSWORD`] as the package takes it, a bcrypt hash (Node: `bcryptjs.hashSync("changeit", 4)`).
+const HASH: &str = "$2a$04$/Wq0ZzLfqo7JTuxeWYZw6O0tddc8qixBcXAuOCrB1HqWcmTjj2KSK";
+
+/// The contract both servers of admin_ui_check.mjs serve (interop/README.md).
+fn contract(socket: SocketRef) -> impl std::future::Future<Output = ()> {
+    let _ = socket.emit("welcome", &());
+    socket.on(
+        "join-room",
+        |socket: SocketRef, Data(room): Data<String>| async move { socket.join(room) },
+    );
+    socket.on(
+        "set-data",
+        |socket: SocketRef, Data(name): Data<String>| async move {
+            let _ = socket.set_data(&serde_json::json!({ "name": name }));
+        },
+    );
+    socket.on(
+        "hello",
+        |Data(x): Data<String>, ack: AckSender| async move {
+            let _ = ack.send(&format!("hi {x}"));
+        },
+    );
+    async {}
+}
+
+/// Our server, instrumented with `password` (a bcrypt hash or the password itself), on a free
+/// port; it stops with the test's runtime.
+async fn start(password: &str) -> String {
+    // The UI's page is on another origin and connects with credentials (cookies for sticky
+    // sessions): the origin is mirrored, with credentials allowed.
+    let io = SocketIo::builder()
+        .cors(Cors::mirror().credentials(true))
+        .build();
+    io.ns("/", contract);
+    io.ns("/chat", contract);
+    instrument(
+        &io,
+        AdminOptions::new(Some(AdminAuth::basic(USER, password))),
+    )
+    .expect("instrumented");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(duplex_socketio::serve(listener, io));
+    url
+}
+
+/// Runs `script` with `args`, at most `limit`; returns its JSON line, failing the test when it
+/// says `"ok":false`.
+async fn run_node(script: &str, packages: &[&str], args: &[&str], limit: Duration) -> String {
+    let node = peers::node(packages);
+    let mut command = tokio::process::Command::from(peers::command(&node, script));
+    command.args(args).kill_on_drop(true);
+    let output = tokio::time::timeout(limit, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not finish within {limit:?}"))
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success() && stdout.contains("\"ok\":true"),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_ui_protocol_matches_node_socket_io_instrumented() {
+    let url = start(HASH).await;
+    let verdict = run_node(
+        "admin_ui_check.mjs",
+        &[
+            "socket.io",
+            "socket.io-client",
+            "@socket.io/admin-ui",
+            "bcryptjs",
+        ],
+        &["--url", &url, "--user", USER, "--password", PASSWORD],
+        Duration::from_secs(90),
+    )
+    .await;
+    // The check compares; this makes sure it compared something.
+    assert!(verdict.contains("room_joined / r2 C1"), "{verdict}");
+}
