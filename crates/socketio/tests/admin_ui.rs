@@ -96,3 +96,29 @@ async fn the_admin_ui_protocol_matches_node_socket_io_instrumented() {
     // The check compares; this makes sure it compared something.
     assert!(verdict.contains("room_joined / r2 C1"), "{verdict}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_ui_page_shows_our_sockets_and_acts_on_them() {
+    let url = start(HASH).await;
+    let chromium = peers::chromium();
+    let shots = peers::repo_root().join("target/admin-ui");
+    let verdict = run_node(
+        "admin_ui_browser.mjs",
+        &["socket.io-client", "@socket.io/admin-ui", "playwright-core"],
+        &[
+            "--url",
+            &url,
+            "--chromium",
+            &chromium.to_string_lossy(),
+            "--shots",
+            &shots.to_string_lossy(),
+        ],
+        Duration::from_secs(150),
+    )
+    .await;
+    assert!(
+        verdict.contains("\"disconnect-button\",\"ok\":true"),
+        "{verdict}"
+    );
+    assert!(shots.join("sockets.png").is_file());
+}

@@ -147,7 +147,8 @@ impl Admin {
         loop {
             ticks.tick().await;
             let Some(io) = self.io.upgrade() else { return };
-            let namespaces = io.namespaces();
+            let mut namespaces = io.namespaces();
+            namespaces.sort_by(|a, b| a.name().cmp(b.name()));
             let (clients, polling, upgraded) = self.traffic.connections();
             let stats = ServerStats {
                 server_id: self.server_id.clone(),
