@@ -20,6 +20,9 @@ pub(crate) trait Observer: Send + Sync + 'static {
     fn message_in(&self, bytes: usize);
     /// Messages are queued for one client.
     fn messages_out(&self, messages: &mut dyn Iterator<Item = &Message>);
+    /// Whether it wants the socket-level notifications below (sockets, data, rooms): when
+    /// not, room changes are not worked out for it.
+    fn watches_sockets(&self) -> bool;
     /// A socket joined its namespace (its rooms joined already), before the connection
     /// handler runs.
     fn socket_connected(&self, socket: &Arc<Socket>);
@@ -44,7 +47,7 @@ impl Hooks {
     }
 
     /// Sets the observer; `false` when one was set already.
-    #[cfg(feature = "admin-ui")]
+    #[cfg(any(test, feature = "admin-ui"))]
     pub(crate) fn set(&self, observer: Arc<dyn Observer>) -> bool {
         self.observer.set(observer).is_ok()
     }
@@ -86,7 +89,7 @@ pub(crate) fn room_change(
     change: impl FnOnce(&mut RoomIndex),
 ) -> Option<RoomChange> {
     let mut index = rooms.write().unwrap_or_else(|e| e.into_inner());
-    let Some(observer) = hooks.get() else {
+    let Some(observer) = hooks.get().filter(|o| o.watches_sockets()) else {
         change(&mut index);
         return None;
     };
@@ -105,4 +108,72 @@ pub(crate) fn room_change(
         joined,
         left,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Records the room notifications.
+    #[derive(Default)]
+    struct Rooms(Mutex<Vec<String>>);
+
+    impl Observer for Rooms {
+        fn connection_opened(&self, _: &Arc<duplex_engineio::Socket>) {}
+        fn connection_closed(&self, _: &Arc<duplex_engineio::Socket>, _: &str) {}
+        fn message_in(&self, _: usize) {}
+        fn messages_out(&self, _: &mut dyn Iterator<Item = &Message>) {}
+        fn watches_sockets(&self) -> bool {
+            true
+        }
+        fn socket_connected(&self, _: &Arc<Socket>) {}
+        fn data_updated(&self, _: &Socket) {}
+        fn rooms_joined(&self, ns: &str, _: Sid, rooms: &[Room]) {
+            let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            seen.extend(rooms.iter().map(|r| format!("+{ns}{r}")));
+        }
+        fn rooms_left(&self, ns: &str, _: Sid, rooms: &[Room]) {
+            let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            seen.extend(rooms.iter().map(|r| format!("-{ns}{r}")));
+        }
+    }
+
+    #[test]
+    fn only_real_joins_and_leaves_are_reported() {
+        let observer = Arc::new(Rooms::default());
+        let hooks = Hooks::default();
+        let index = RwLock::new(RoomIndex::default());
+        let sid = Sid::generate();
+        let apply = |change: &dyn Fn(&mut RoomIndex)| {
+            if let Some(change) = room_change(&hooks, &index, sid, change) {
+                change.report("/", sid);
+            }
+        };
+        let a: Vec<Room> = vec!["a".into()];
+        let own: Vec<Room> = vec![sid.to_string().into()];
+        apply(&|i| i.join(sid, &a));
+        // Unobserved so far: nothing reported, the change made all the same.
+        assert!(observer.0.lock().unwrap().is_empty());
+        assert!(hooks.set(observer.clone()));
+        assert!(!hooks.set(observer.clone()), "set once");
+        apply(&|i| i.join(sid, &a));
+        apply(&|i| i.join(sid, &own));
+        apply(&|i| i.join(sid, &["b".into(), "b".into()]));
+        apply(&|i| i.leave(sid, &["c".into()]));
+        apply(&|i| i.leave(sid, &a));
+        apply(&|i| i.leave_all(sid));
+        let own = sid.to_string();
+        assert_eq!(
+            *observer.0.lock().unwrap(),
+            [
+                format!("+/{own}"),
+                "+/b".into(),
+                "-/a".into(),
+                format!("-/{own}"),
+                "-/b".into()
+            ]
+        );
+    }
 }

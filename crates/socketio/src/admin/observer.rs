@@ -228,6 +228,10 @@ impl Observer for Admin {
         }
     }
 
+    fn watches_sockets(&self) -> bool {
+        self.development
+    }
+
     fn socket_connected(&self, socket: &Arc<Socket>) {
         if !self.development {
             return;
