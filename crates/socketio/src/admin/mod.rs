@@ -203,3 +203,36 @@ impl Admin {
         Err(ConnectError::new("invalid credentials"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn instrument_refuses_what_the_package_refuses_and_a_second_time() {
+        let io = SocketIo::builder().build();
+        io.ns("/taken", |_socket: SocketRef| async {});
+        let bad_hash = AdminAuth::Basic {
+            username: "admin".into(),
+            password: AdminPassword::Bcrypt("$2b$10$nope".into()),
+        };
+        assert_eq!(
+            instrument(&io, AdminOptions::new(Some(bad_hash))),
+            Err(InstrumentError::InvalidPasswordHash)
+        );
+        assert_eq!(
+            instrument(&io, AdminOptions::new(None).stats_interval(Duration::ZERO)),
+            Err(InstrumentError::ZeroInterval)
+        );
+        assert_eq!(
+            instrument(&io, AdminOptions::new(None).namespace("/taken")),
+            Err(InstrumentError::NamespaceTaken("/taken".into()))
+        );
+        assert_eq!(instrument(&io, AdminOptions::new(None)), Ok(()));
+        assert_eq!(
+            instrument(&io, AdminOptions::new(None).namespace("/admin2")),
+            Err(InstrumentError::AlreadyInstrumented)
+        );
+        assert!(io.of("/admin").is_some() && io.of("/admin2").is_none());
+    }
+}
