@@ -39,6 +39,11 @@ fn contract(socket: SocketRef) -> impl std::future::Future<Output = ()> {
 /// Our server, instrumented with `password` (a bcrypt hash or the password itself), on a free
 /// port; it stops with the test's runtime.
 async fn start(password: &str) -> String {
+    start_with(AdminOptions::new(Some(AdminAuth::basic(USER, password)))).await
+}
+
+/// Our server instrumented with `options`.
+async fn start_with(options: AdminOptions) -> String {
     // The UI's page is on another origin and connects with credentials (cookies for sticky
     // sessions): the origin is mirrored, with credentials allowed.
     let io = SocketIo::builder()
@@ -46,11 +51,7 @@ async fn start(password: &str) -> String {
         .build();
     io.ns("/", contract);
     io.ns("/chat", contract);
-    instrument(
-        &io,
-        AdminOptions::new(Some(AdminAuth::basic(USER, password))),
-    )
-    .expect("instrumented");
+    instrument(&io, options).expect("instrumented");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -121,4 +122,73 @@ async fn the_admin_ui_page_shows_our_sockets_and_acts_on_them() {
         "{verdict}"
     );
     assert!(shots.join("sockets.png").is_file());
+}
+
+/// Production mode (and read-only): the stats and nothing per socket or event, no commands.
+#[cfg(feature = "client")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_mode_sends_the_stats_alone() {
+    use duplex_socketio::admin::AdminMode;
+    use duplex_socketio::client::{ClientBuilder, Incoming};
+
+    let options = AdminOptions::new(None)
+        .mode(AdminMode::Production)
+        .read_only(true)
+        .server_id("node-1")
+        .stats_interval(Duration::from_millis(200));
+    let url = start_with(options).await;
+    let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let admin = ClientBuilder::new(format!("{url}/admin"))
+        .on_any(move |event: Incoming| {
+            let tx = tx.clone();
+            async move {
+                let args = event.args::<serde_json::Value>().unwrap_or_default();
+                let _ = tx.send((event.event().to_owned(), args));
+            }
+        })
+        .connect();
+    let _admin = tokio::time::timeout(Duration::from_secs(10), admin)
+        .await
+        .expect("in time")
+        .expect("no auth needed");
+    let user = ClientBuilder::new(format!("{url}/")).connect();
+    let _user = tokio::time::timeout(Duration::from_secs(10), user)
+        .await
+        .expect("in time")
+        .expect("connects");
+    let mut seen = Vec::new();
+    let mut stats = Vec::new();
+    // Stats arrive every 200 ms: a few of them, after the user connected.
+    while stats.len() < 4 {
+        let (event, args) = tokio::time::timeout(Duration::from_secs(10), heard.recv())
+            .await
+            .expect("stats keep coming")
+            .expect("open");
+        match event.as_str() {
+            "server_stats" => stats.push(args.clone()),
+            "config" => assert_eq!(
+                args,
+                serde_json::json!({ "supportedFeatures": ["AGGREGATED_EVENTS"] })
+            ),
+            _ => {}
+        }
+        seen.push(event);
+    }
+    assert_eq!(seen[0], "config", "{seen:?}");
+    assert!(
+        seen.iter().all(|e| e == "config" || e == "server_stats"),
+        "{seen:?}"
+    );
+    let last = stats.last().expect("stats");
+    assert_eq!(last["serverId"], "node-1");
+    assert_eq!(last["clientsCount"], 2, "{last}");
+    let root = last["namespaces"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["name"] == "/"))
+        .cloned();
+    assert_eq!(
+        root.map(|n| n["socketsCount"].clone()),
+        Some(1.into()),
+        "{last}"
+    );
 }
