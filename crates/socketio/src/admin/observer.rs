@@ -25,7 +25,7 @@ use crate::socket::Socket;
 pub(crate) struct Admin {
     /// Itself, for the handlers it puts on sockets (weak: they must not keep it alive).
     me: Weak<Admin>,
-    pub(super) io: Weak<IoInner>,
+    io: Weak<IoInner>,
     /// Weak: the namespace holds the server's hooks, which hold this.
     namespace: OnceLock<Weak<Namespace>>,
     namespace_name: String,
