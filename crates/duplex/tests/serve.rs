@@ -256,3 +256,62 @@ async fn the_chat_is_served_over_tls() {
     let refused = tokio::time::timeout(WAIT, plain).await.unwrap();
     assert!(refused.is_err(), "plain HTTP on a TLS port");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_ui_namespace_is_served_with_its_credentials() {
+    let (_server, port) = serve(&[
+        "--admin-user",
+        "admin",
+        "--admin-password",
+        // bcryptjs.hashSync("changeit", 4): the package's form of the password.
+        "$2a$04$/Wq0ZzLfqo7JTuxeWYZw6O0tddc8qixBcXAuOCrB1HqWcmTjj2KSK",
+    ])
+    .await;
+    let admin = |password: &str| {
+        ClientBuilder::new(format!("http://127.0.0.1:{port}/admin"))
+            .reconnection(false)
+            .auth(json!({ "username": "admin", "password": password }))
+    };
+    let refused = tokio::time::timeout(WAIT, admin("wrong").connect())
+        .await
+        .unwrap();
+    match refused {
+        Err(duplex_socketio::client::ConnectError::Refused { message, .. }) => {
+            assert_eq!(message, "invalid credentials");
+        }
+        other => panic!("a wrong password must be refused: {other:?}"),
+    }
+    let (tx, mut heard) = mpsc::unbounded_channel();
+    let socket = admin("changeit").on_any(move |event: Incoming| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send((
+                event.event().to_owned(),
+                event.args::<Value>().unwrap_or(Value::Null),
+            ));
+        }
+    });
+    let _admin = tokio::time::timeout(WAIT, socket.connect())
+        .await
+        .unwrap()
+        .unwrap();
+    let config = next(&mut heard, "config").await;
+    assert!(
+        config["supportedFeatures"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("EMIT"))),
+        "{config}"
+    );
+    // A chat user shows up in the admin's feed.
+    let (_user, _) = client(port, &[Transport::WebSocket]).await;
+    // Its arguments: the socket, the time.
+    let connected = next(&mut heard, "socket_connected").await;
+    assert_eq!(connected[0]["nsp"], "/", "{connected}");
+    let stats = next(&mut heard, "server_stats").await;
+    assert!(
+        stats["namespaces"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["name"] == "/admin")),
+        "{stats}"
+    );
+}

@@ -56,6 +56,9 @@ impl Handler for EngineHandler {
             connect_timer: Mutex::default(),
         };
         let _ = conn.set_data(client);
+        if let Some(observer) = self.io.config.hooks.get() {
+            observer.connection_opened(conn);
+        }
         // A connection that joins no namespace in time is closed.
         let watched = conn.clone();
         let timeout = self.io.config.connect_timeout;
@@ -80,6 +83,9 @@ impl Handler for EngineHandler {
         let Some(client) = conn.data::<Client>() else {
             return;
         };
+        if let Some(observer) = self.io.config.hooks.get() {
+            observer.message_in(message.len());
+        }
         let decoded = lock(&client.decoder).decode(message);
         let packet = match decoded {
             Ok(Some(packet)) => packet,
@@ -121,6 +127,9 @@ impl Handler for EngineHandler {
     }
 
     fn on_close(&self, conn: &Arc<duplex_engineio::Socket>, reason: CloseReason) {
+        if let Some(observer) = self.io.config.hooks.get() {
+            observer.connection_closed(conn, reason.as_str());
+        }
         let Some(client) = conn.data::<Client>() else {
             return;
         };

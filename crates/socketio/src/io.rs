@@ -32,6 +32,12 @@ pub(crate) struct IoInner {
 }
 
 impl IoInner {
+    /// Every namespace created so far (static, and dynamic ones in use).
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn namespaces(&self) -> Vec<Arc<Namespace>> {
+        read(&self.namespaces).values().cloned().collect()
+    }
+
     /// The namespace `name`: a static one, or a dynamic one created on first use.
     pub(crate) fn namespace(&self, name: &str) -> Option<Arc<Namespace>> {
         if let Some(ns) = read(&self.namespaces).get(name) {
@@ -364,6 +370,11 @@ impl SocketIo {
 
     pub(crate) fn engine(&self) -> &EngineIo<EngineHandler> {
         &self.engine
+    }
+
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn inner(&self) -> &Arc<IoInner> {
+        &self.inner
     }
 }
 

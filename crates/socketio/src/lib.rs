@@ -4,6 +4,8 @@
 
 mod ack;
 pub mod adapter;
+#[cfg(feature = "admin-ui")]
+pub mod admin;
 #[cfg(feature = "client")]
 pub mod client;
 mod config;
@@ -13,6 +15,7 @@ mod extensions;
 mod handler;
 mod io;
 mod namespace;
+mod observe;
 mod operators;
 mod reason;
 mod recovery;

@@ -14,6 +14,7 @@ use crate::recovery::{MissedEvent, RecoveryLog, Session};
 use crate::error::ConnectError;
 use crate::extensions::Extensions;
 use crate::handler::{BoxFuture, SocketRef};
+use crate::observe::{Hooks, room_change};
 use crate::rooms::{Room, RoomIndex};
 use crate::sid_hash::SidMap;
 use crate::socket::Socket;
@@ -43,6 +44,7 @@ pub(crate) struct Namespace {
     skip_middlewares_on_recovery: bool,
     /// The server's app-wide state.
     pub(crate) state: Arc<Extensions>,
+    pub(crate) hooks: Arc<Hooks>,
 }
 
 impl Namespace {
@@ -64,6 +66,7 @@ impl Namespace {
             recovery: config.recovery.map(|r| Mutex::new(RecoveryLog::new(r))),
             skip_middlewares_on_recovery: config.recovery.is_some_and(|r| r.skip_middlewares),
             state: config.state.clone(),
+            hooks: config.hooks.clone(),
         }
     }
 
@@ -160,21 +163,49 @@ impl Namespace {
             let _ =
                 socket.send_packet(&Packet::event(&self.name, data).with_attachments(attachments));
         }
+        if let Some(observer) = self.hooks.get() {
+            observer.socket_connected(&socket);
+        }
         (self.handlers.connect)(socket).await;
         true
     }
 
     pub(crate) fn remove(&self, socket: &Socket) {
-        write(&self.rooms).leave_all(socket.id());
-        write(&self.sockets).remove(&socket.id());
+        let sid = socket.id();
+        let change = room_change(&self.hooks, &self.rooms, sid, |index| index.leave_all(sid));
+        write(&self.sockets).remove(&sid);
+        if let Some(change) = change {
+            change.report(&self.name, sid);
+        }
     }
 
     pub(crate) fn join(&self, sid: Sid, rooms: &[Room]) {
-        write(&self.rooms).join(sid, rooms);
+        let change = room_change(&self.hooks, &self.rooms, sid, |index| {
+            index.join(sid, rooms)
+        });
+        if let Some(change) = change {
+            change.report(&self.name, sid);
+        }
     }
 
     pub(crate) fn leave(&self, sid: Sid, rooms: &[Room]) {
-        write(&self.rooms).leave(sid, rooms);
+        let change = room_change(&self.hooks, &self.rooms, sid, |index| {
+            index.leave(sid, rooms)
+        });
+        if let Some(change) = change {
+            change.report(&self.name, sid);
+        }
+    }
+
+    /// The connected sockets.
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn sockets(&self) -> Vec<Arc<Socket>> {
+        read(&self.sockets).values().cloned().collect()
+    }
+
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn socket_count(&self) -> usize {
+        read(&self.sockets).len()
     }
 
     pub(crate) fn rooms_of(&self, sid: Sid) -> Vec<Room> {

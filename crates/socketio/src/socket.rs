@@ -375,6 +375,9 @@ impl Socket {
     /// it through `fetch_sockets`.
     pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
         *lock(&self.data) = serde_json::to_value(data)?;
+        if let Some(observer) = self.ns.hooks.get() {
+            observer.data_updated(self);
+        }
         Ok(())
     }
 
@@ -417,13 +420,18 @@ impl Socket {
         if !self.connected() {
             return Err(SendError::Disconnected);
         }
-        self.conn
-            .send_all(self.ns.encode(packet))
-            .map_err(SendError::from)
+        let messages = self.ns.encode(packet);
+        if let Some(observer) = self.ns.hooks.get() {
+            observer.messages_out(&mut messages.iter());
+        }
+        self.conn.send_all(messages).map_err(SendError::from)
     }
 
     /// Queues a packet already encoded (a broadcast).
     pub(crate) fn send_prepared(&self, prepared: &[PreparedMessage]) -> Result<(), SendError> {
+        if let Some(observer) = self.ns.hooks.get() {
+            observer.messages_out(&mut prepared.iter().map(PreparedMessage::message));
+        }
         self.conn
             .send_prepared_all(prepared)
             .map_err(SendError::from)

@@ -2,6 +2,7 @@
 //! the environment or a TOML file, and a graceful shutdown on SIGINT or SIGTERM (clients get a clean
 //! close and reconnect elsewhere).
 
+mod admin;
 mod chat;
 mod tls;
 
@@ -46,6 +47,13 @@ pub struct ServeArgs {
     /// PEM private key of `--tls-cert`.
     #[arg(long, env = "DUPLEX_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Admin UI username: serves the Socket.IO Admin UI's `/admin` namespace; needs
+    /// `--admin-password` (and `--cors` with the UI page's origin).
+    #[arg(long, env = "DUPLEX_ADMIN_USER")]
+    pub admin_user: Option<String>,
+    /// Admin UI password: a bcrypt hash (as `@socket.io/admin-ui` takes it) or the password.
+    #[arg(long, env = "DUPLEX_ADMIN_PASSWORD")]
+    pub admin_password: Option<String>,
 }
 
 /// The options of a `--config` file; unknown keys are refused.
@@ -60,6 +68,8 @@ struct FileConfig {
     history: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    admin_user: Option<String>,
+    admin_password: Option<String>,
 }
 
 /// The options in force.
@@ -73,6 +83,8 @@ struct Settings {
     history: usize,
     /// Certificate and key files, for HTTPS.
     tls: Option<(PathBuf, PathBuf)>,
+    /// Admin UI credentials.
+    admin: Option<duplex_socketio::admin::AdminAuth>,
 }
 
 impl ServeArgs {
@@ -109,6 +121,10 @@ impl ServeArgs {
                 (None, None) => None,
                 _ => return Err("tls_cert and tls_key go together".to_owned()),
             },
+            admin: admin::auth(
+                args.admin_user.or(file.admin_user),
+                args.admin_password.or(file.admin_password),
+            )?,
         })
     }
 }
@@ -130,7 +146,11 @@ impl Settings {
             // An image and its packet framing.
             .max_http_buffer_size(chat::MAX_IMAGE + 64 * 1024);
         if !self.cors.is_empty() {
-            builder = builder.cors(cors(&self.cors));
+            builder = builder.cors(admin::cors(
+                cors(&self.cors),
+                &self.cors,
+                self.admin.is_some(),
+            ));
         }
         Ok(builder.build())
     }
@@ -149,6 +169,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = args.settings()?;
     let io = settings.socket_io()?;
     chat::Chat::new(settings.history).mount(&io);
+    admin::mount(&io, settings.admin.as_ref())?;
     let tls = match &settings.tls {
         Some((cert, key)) => Some(tls::server_config(cert, key)?),
         None => None,
