@@ -290,7 +290,7 @@ mod tests {
         );
         assert!(script.contains("const { a } = __duplex_a;"), "{script}");
         assert!(
-            script.contains("return { default: io, connect: io };"),
+            script.contains("return { io: io, default: io, connect: io };"),
             "{script}"
         );
         assert!(script.contains("return { a: a };"), "{script}");
