@@ -2,14 +2,15 @@
 //! rooms, presence, typing, messages with delivery acks, images as binary, the bounded
 //! history for late joiners, refusals, and the graceful shutdown on SIGTERM.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use duplex_socketio::Binary;
 use duplex_socketio::client::{ClientBuilder, DisconnectReason, Incoming, Socket, Transport};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
+
+mod server;
+use server::serve;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -45,26 +46,6 @@ struct ImageEntry {
     data: Binary,
     #[serde(flatten)]
     rest: Value,
-}
-
-/// `duplex serve` on a free port with `args`, killed when dropped; and its port.
-async fn serve<A: AsRef<std::ffi::OsStr>>(args: &[A]) -> (tokio::process::Child, u16) {
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let line = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .unwrap()
-        .unwrap();
-    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
-    (server, port)
 }
 
 async fn call(socket: &Socket, event: &str, args: &Value) -> Value {
