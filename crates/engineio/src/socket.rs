@@ -273,3 +273,75 @@ impl fmt::Debug for Socket {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn polling_socket() -> Socket {
+        let request = HandshakeRequest::from_request(&http::Request::new(()));
+        let heartbeat = Heartbeat::new(
+            Protocol::V4,
+            Duration::from_secs(25),
+            Duration::from_secs(20),
+            Instant::now(),
+        );
+        Socket::new(
+            Protocol::V4,
+            Transport::Polling,
+            Arc::new(request),
+            heartbeat,
+            16,
+        )
+    }
+
+    /// The compare-and-swap loop applies each transition once: of GETs racing on one
+    /// session, exactly one is taken, and the POSTs racing beside them do not disturb it.
+    #[test]
+    fn racing_requests_take_exactly_one_poll_and_one_post() {
+        for _ in 0..50 {
+            let socket = polling_socket();
+            let (polls, posts) = std::thread::scope(|scope| {
+                let polls: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| socket.transition(SessionState::begin_poll)))
+                    .collect();
+                let posts: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| socket.transition(SessionState::begin_post)))
+                    .collect();
+                let join = |handles: Vec<std::thread::ScopedJoinHandle<'_, _>>| {
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("no panic"))
+                        .collect::<Vec<Result<SessionState, Refusal>>>()
+                };
+                (join(polls), join(posts))
+            });
+            assert_eq!(polls.iter().filter(|r| r.is_ok()).count(), 1, "{polls:?}");
+            assert_eq!(posts.iter().filter(|r| r.is_ok()).count(), 1, "{posts:?}");
+            let state = socket.state();
+            assert!(state.is_poll_pending() && state.is_post_pending());
+            socket.update(SessionState::end_poll);
+            assert!(!socket.state().is_poll_pending() && socket.state().is_post_pending());
+        }
+    }
+
+    #[test]
+    fn the_upgrade_moves_the_transport_and_the_close_stops_new_probes() {
+        let socket = polling_socket();
+        assert_eq!(socket.transport(), Transport::Polling);
+        socket.transition(SessionState::begin_probe).unwrap();
+        assert_eq!(socket.probe_answered(), Ok(()));
+        assert!(socket.is_probed());
+        assert_eq!(socket.finish_upgrade(), Ok(()));
+        assert_eq!(socket.transport(), Transport::Websocket);
+
+        let socket = polling_socket();
+        assert!(socket.close_with(CloseReason::ForcedClose));
+        assert_eq!(
+            socket.transition(SessionState::begin_probe),
+            Err(Refusal::Closed)
+        );
+    }
+}
