@@ -1,7 +1,8 @@
 //! Engine.IO, the transport layer under Socket.IO, as pure functions and state machines over
 //! bytes: packets in their text and binary forms, the HTTP long-polling payload, the open
-//! (handshake) packet, session ids, the heartbeat as deadlines, and a client session as a state
-//! machine ([`client`]). No I/O and no runtime: `duplex-engineio` drives these over hyper and
+//! (handshake) packet, session ids, the heartbeat as deadlines, a client session as a state
+//! machine ([`client`]), and the rules of a server session's transport and upgrade
+//! ([`server`]). No I/O and no runtime: `duplex-engineio` drives these over hyper and
 //! `duplex-ws`.
 //!
 //! ```
@@ -40,6 +41,7 @@ pub mod payload;
 mod protocol;
 #[cfg(test)]
 mod reference_vectors;
+pub mod server;
 mod sid;
 #[cfg(test)]
 mod strategies;

@@ -306,3 +306,51 @@ impl fmt::Debug for Config {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults DESIGN.md promises (socket.io's), one assertion per documented value.
+    #[test]
+    fn defaults_are_socket_ios() {
+        let config = Config::default();
+        assert_eq!(config.ping_interval, Duration::from_secs(25));
+        assert_eq!(config.ping_timeout, Duration::from_secs(20));
+        assert_eq!(config.upgrade_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_http_buffer_size, 1_000_000);
+        assert_eq!(config.max_queued_packets, 4096);
+        assert_eq!(config.path_prefix(), "/engine.io/");
+        assert!(config.polling && config.websocket && config.allow_upgrades);
+        assert!(!config.allow_eio3 && !config.per_message_deflate);
+        assert!(config.cors.is_none() && config.cookie.is_none());
+        assert_eq!(
+            config.http_compression,
+            Some(HttpCompression { threshold: 1024 })
+        );
+    }
+
+    #[test]
+    fn a_path_gets_its_missing_slashes() {
+        for given in ["/rt/", "/rt", "rt/", "rt"] {
+            assert_eq!(
+                Config::default().path(given).path_prefix(),
+                "/rt/",
+                "{given}"
+            );
+        }
+        assert_eq!(Config::default().path("/a/b").path_prefix(), "/a/b/");
+    }
+
+    #[test]
+    fn max_queued_packets_is_at_least_one() {
+        assert_eq!(
+            Config::default().max_queued_packets(0).max_queued_packets,
+            1
+        );
+        assert_eq!(
+            Config::default().max_queued_packets(7).max_queued_packets,
+            7
+        );
+    }
+}

@@ -88,16 +88,12 @@ where
         .ok_or(ProtocolError::UnknownSid)?;
     match transport {
         Transport::Websocket => websocket::upgrade(shared, socket, request),
-        Transport::Polling => {
-            if socket.transport() != Transport::Polling {
-                return Err(ProtocolError::BadRequest);
-            }
-            match *request.method() {
-                Method::GET => polling::get(shared, socket, request.headers()).await,
-                Method::POST => polling::post(shared, socket, request).await,
-                _ => Err(ProtocolError::BadRequest),
-            }
-        }
+        // A poll on a session WebSocket carries is refused by the session state.
+        Transport::Polling => match *request.method() {
+            Method::GET => polling::get(shared, socket, request.headers()).await,
+            Method::POST => polling::post(shared, socket, request).await,
+            _ => Err(ProtocolError::BadRequest),
+        },
     }
 }
 

@@ -4,6 +4,8 @@ use bytes::Bytes;
 use http::{StatusCode, header};
 use http_body_util::Full;
 
+use duplex_engineio_proto::server::Refusal;
+
 use crate::Message;
 
 /// A message that could not be queued; it is handed back.
@@ -61,6 +63,13 @@ pub enum ProtocolError {
     /// Code 5: an `EIO` version the server does not speak.
     #[error("Unsupported protocol version")]
     UnsupportedProtocolVersion,
+}
+
+/// Every refusal of the session state is the reference server's "Bad request" (code 3).
+impl From<Refusal> for ProtocolError {
+    fn from(_: Refusal) -> ProtocolError {
+        ProtocolError::BadRequest
+    }
 }
 
 impl ProtocolError {

@@ -2,9 +2,9 @@
 //! payload; a POST brings packets in.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::{Bytes, BytesMut};
+use duplex_engineio_proto::server::{Refusal, SessionState};
 use duplex_engineio_proto::{Packet, Protocol, payload};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
@@ -12,7 +12,6 @@ use http_body::Body;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::compress;
-use crate::config::Transport;
 use crate::endpoint::EngineResponse;
 use crate::engine::Shared;
 use crate::error::ProtocolError;
@@ -21,13 +20,35 @@ use crate::prepared::Outgoing;
 use crate::service::BoxError;
 use crate::socket::Socket;
 
-/// Clears a "request in progress" flag however the request ends (answered, or dropped
-/// because the client went away).
-struct InProgress<'a>(&'a AtomicBool);
+/// A long-poll or POST under way: begun by a transition of the session state, ended by
+/// `end` however the request ends (answered, or dropped because the client went away).
+struct InProgress<'a> {
+    socket: &'a Socket,
+    end: fn(SessionState) -> SessionState,
+}
+
+impl<'a> InProgress<'a> {
+    /// Takes the request on through `begin`; a refusal is answered with 400 and, for an
+    /// overlapping request (two clients sharing a sid, or a broken one), ends the session:
+    /// a waiting GET then returns the close packet.
+    fn begin(
+        socket: &'a Socket,
+        begin: fn(SessionState) -> Result<SessionState, Refusal>,
+        end: fn(SessionState) -> SessionState,
+    ) -> Result<InProgress<'a>, ProtocolError> {
+        if let Err(refusal) = socket.transition(begin) {
+            if refusal.closes_session() {
+                socket.close_with(CloseReason::TransportError);
+            }
+            return Err(ProtocolError::from(refusal));
+        }
+        Ok(InProgress { socket, end })
+    }
+}
 
 impl Drop for InProgress<'_> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.socket.update(self.end);
     }
 }
 
@@ -39,18 +60,13 @@ pub(crate) async fn get<H: Handler>(
     socket: Arc<Socket>,
     request_headers: &HeaderMap,
 ) -> Result<EngineResponse, ProtocolError> {
-    if socket.poll_pending.swap(true, Ordering::AcqRel) {
-        // Two GETs at once mean a broken client (or two clients sharing a sid): the session
-        // ends, the waiting GET returns the close packet, this one is refused.
-        socket.close_with(CloseReason::TransportError);
-        return Err(ProtocolError::BadRequest);
-    }
-    let _in_progress = InProgress(&socket.poll_pending);
+    let _in_progress =
+        InProgress::begin(&socket, SessionState::begin_poll, SessionState::end_poll)?;
     let packets = loop {
         let changed = socket.outbox.changed();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        if socket.transport() != Transport::Polling {
+        if socket.state().is_websocket() {
             break vec![Packet::Noop];
         }
         // After an application close the session waits for the client to collect its last
@@ -117,11 +133,8 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    if socket.post_pending.swap(true, Ordering::AcqRel) {
-        socket.close_with(CloseReason::TransportError);
-        return Err(ProtocolError::BadRequest);
-    }
-    let _in_progress = InProgress(&socket.post_pending);
+    let _in_progress =
+        InProgress::begin(&socket, SessionState::begin_post, SessionState::end_post)?;
     // v4 payloads are text; only v3 clients post the binary form.
     let binary_body = request
         .headers()

@@ -2,9 +2,10 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use duplex_engineio_proto::server::{Refusal, SessionState, Upgrade};
 use duplex_engineio_proto::{Heartbeat, Message, Packet, Protocol, Sid};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -22,30 +23,16 @@ pub struct Socket {
     protocol: Protocol,
     request: Arc<HandshakeRequest>,
     pub(crate) outbox: Outbox,
-    transport: AtomicU8,
-    /// Where an upgrade stands: [`NO_UPGRADE`], [`PROBING`] or [`PROBED`].
-    upgrade: AtomicU8,
+    /// The transport, the upgrade and the requests under way: a [`SessionState`] as its
+    /// bits, changed only through its transitions (see [`Socket::transition`]).
+    state: AtomicU8,
     close_reason: OnceLock<CloseReason>,
     data: OnceLock<Box<dyn Any + Send + Sync>>,
     pub(crate) closed: CancellationToken,
     pub(crate) heartbeat: Mutex<Heartbeat>,
     /// Wakes the session task when a pong moved the heartbeat deadline.
     pub(crate) heartbeat_moved: Notify,
-    /// A long-poll GET is waiting on this session.
-    pub(crate) poll_pending: AtomicBool,
-    /// A POST is being read for this session.
-    pub(crate) post_pending: AtomicBool,
 }
-
-const POLLING: u8 = 0;
-const WEBSOCKET: u8 = 1;
-
-/// No WebSocket is probing.
-const NO_UPGRADE: u8 = 0;
-/// A WebSocket claimed the upgrade and has not answered `2probe` yet.
-const PROBING: u8 = 1;
-/// `3probe` went out: the client is to pause polling and send `5`.
-const PROBED: u8 = 2;
 
 impl Socket {
     pub(crate) fn new(
@@ -60,18 +47,18 @@ impl Socket {
             protocol,
             request,
             outbox: Outbox::new(max_queued_packets),
-            transport: AtomicU8::new(match transport {
-                Transport::Polling => POLLING,
-                Transport::Websocket => WEBSOCKET,
-            }),
-            upgrade: AtomicU8::new(NO_UPGRADE),
+            state: AtomicU8::new(
+                match transport {
+                    Transport::Polling => SessionState::polling(),
+                    Transport::Websocket => SessionState::websocket(),
+                }
+                .to_bits(),
+            ),
             close_reason: OnceLock::new(),
             data: OnceLock::new(),
             closed: CancellationToken::new(),
             heartbeat: Mutex::new(heartbeat),
             heartbeat_moved: Notify::new(),
-            poll_pending: AtomicBool::new(false),
-            post_pending: AtomicBool::new(false),
         }
     }
 
@@ -87,9 +74,10 @@ impl Socket {
 
     /// The transport currently carrying the session.
     pub fn transport(&self) -> Transport {
-        match self.transport.load(Ordering::Acquire) {
-            POLLING => Transport::Polling,
-            _ => Transport::Websocket,
+        if self.state().is_websocket() {
+            Transport::Websocket
+        } else {
+            Transport::Polling
         }
     }
 
@@ -159,12 +147,8 @@ impl Socket {
         if self.is_closed() {
             return false;
         }
-        match self.transport() {
-            Transport::Polling => {
-                self.poll_pending.load(Ordering::Acquire) && self.outbox.is_empty()
-            }
-            Transport::Websocket => self.outbox.is_empty(),
-        }
+        let state = self.state();
+        (state.is_websocket() || state.is_poll_pending()) && self.outbox.is_empty()
     }
 
     /// Attaches the application's state to the session, once; a second call hands the value
@@ -213,6 +197,7 @@ impl Socket {
         if self.close_reason.set(reason).is_err() {
             return false;
         }
+        self.update(SessionState::close);
         // What a pending long-poll answers: the client's own close is acknowledged with a
         // noop, any other end with a close packet.
         self.outbox.push_control(match reason {
@@ -223,44 +208,58 @@ impl Socket {
         true
     }
 
-    /// Claims the upgrade for one probing WebSocket; false if the session is not polling,
-    /// already probing, or closed.
-    pub(crate) fn begin_upgrade(&self) -> bool {
-        self.transport() == Transport::Polling
-            && !self.is_closed()
-            && self
-                .upgrade
-                .compare_exchange(NO_UPGRADE, PROBING, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
+    /// The session's state, as last changed by any task.
+    pub(crate) fn state(&self) -> SessionState {
+        SessionState::from_bits(self.state.load(Ordering::Acquire))
     }
 
-    /// `3probe` went out. Until the `5`, every long-poll is answered at once (with a noop if
-    /// nothing is queued): the client pauses polling only once no GET of its own is under
-    /// way, and it may have started one after the last answer but before it read `3probe`.
-    /// A poll left waiting would hold the switch (and every packet the client queued behind
-    /// it) until the next ping or the upgrade timeout. engine.io does the same with a noop
-    /// written to any pending poll every 100 ms during the probe.
-    pub(crate) fn probe_answered(&self) {
-        self.upgrade.store(PROBED, Ordering::Release);
+    /// Applies `step` to the state atomically, or nothing when it refuses. A compare-and-swap
+    /// loop rather than a lock: `is_writable` and every long-poll read the state, and the
+    /// requests of one session change it from several tasks at once.
+    pub(crate) fn transition(
+        &self,
+        step: impl Fn(SessionState) -> Result<SessionState, Refusal>,
+    ) -> Result<SessionState, Refusal> {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            let next = step(SessionState::from_bits(current))?;
+            match self.state.compare_exchange_weak(
+                current,
+                next.to_bits(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(next),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// [`transition`](Socket::transition) for the steps that are never refused.
+    pub(crate) fn update(&self, step: impl Fn(SessionState) -> SessionState) {
+        let _ = self.transition(|state| Ok(step(state)));
+    }
+
+    /// `3probe` went out (see [`SessionState::probe_answered`]): pending long-polls are woken
+    /// to be answered at once. engine.io does the same with a noop written to any pending poll
+    /// every 100 ms during the probe.
+    pub(crate) fn probe_answered(&self) -> Result<(), Refusal> {
+        self.transition(SessionState::probe_answered)?;
         self.outbox.wake();
+        Ok(())
     }
 
     /// Whether `3probe` went out and the upgrade has not finished or failed since.
     pub(crate) fn is_probed(&self) -> bool {
-        self.upgrade.load(Ordering::Acquire) == PROBED
-    }
-
-    /// The probe failed or timed out: the session stays on polling.
-    pub(crate) fn abort_upgrade(&self) {
-        self.upgrade.store(NO_UPGRADE, Ordering::Release);
+        self.state().upgrade() == Upgrade::Probed
     }
 
     /// The client sent `5`: from now on the WebSocket carries the session. A long-poll still
     /// pending (a client should have none) is released with a noop.
-    pub(crate) fn finish_upgrade(&self) {
-        self.transport.store(WEBSOCKET, Ordering::Release);
-        self.upgrade.store(NO_UPGRADE, Ordering::Release);
+    pub(crate) fn finish_upgrade(&self) -> Result<(), Refusal> {
+        self.transition(SessionState::finish_upgrade)?;
         self.outbox.wake();
+        Ok(())
     }
 }
 
@@ -272,5 +271,77 @@ impl fmt::Debug for Socket {
             .field("transport", &self.transport())
             .field("closed", &self.close_reason())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn polling_socket() -> Socket {
+        let request = HandshakeRequest::from_request(&http::Request::new(()));
+        let heartbeat = Heartbeat::new(
+            Protocol::V4,
+            Duration::from_secs(25),
+            Duration::from_secs(20),
+            Instant::now(),
+        );
+        Socket::new(
+            Protocol::V4,
+            Transport::Polling,
+            Arc::new(request),
+            heartbeat,
+            16,
+        )
+    }
+
+    /// The compare-and-swap loop applies each transition once: of GETs racing on one
+    /// session, exactly one is taken, and the POSTs racing beside them do not disturb it.
+    #[test]
+    fn racing_requests_take_exactly_one_poll_and_one_post() {
+        for _ in 0..50 {
+            let socket = polling_socket();
+            let (polls, posts) = std::thread::scope(|scope| {
+                let polls: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| socket.transition(SessionState::begin_poll)))
+                    .collect();
+                let posts: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| socket.transition(SessionState::begin_post)))
+                    .collect();
+                let join = |handles: Vec<std::thread::ScopedJoinHandle<'_, _>>| {
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("no panic"))
+                        .collect::<Vec<Result<SessionState, Refusal>>>()
+                };
+                (join(polls), join(posts))
+            });
+            assert_eq!(polls.iter().filter(|r| r.is_ok()).count(), 1, "{polls:?}");
+            assert_eq!(posts.iter().filter(|r| r.is_ok()).count(), 1, "{posts:?}");
+            let state = socket.state();
+            assert!(state.is_poll_pending() && state.is_post_pending());
+            socket.update(SessionState::end_poll);
+            assert!(!socket.state().is_poll_pending() && socket.state().is_post_pending());
+        }
+    }
+
+    #[test]
+    fn the_upgrade_moves_the_transport_and_the_close_stops_new_probes() {
+        let socket = polling_socket();
+        assert_eq!(socket.transport(), Transport::Polling);
+        socket.transition(SessionState::begin_probe).unwrap();
+        assert_eq!(socket.probe_answered(), Ok(()));
+        assert!(socket.is_probed());
+        assert_eq!(socket.finish_upgrade(), Ok(()));
+        assert_eq!(socket.transport(), Transport::Websocket);
+
+        let socket = polling_socket();
+        assert!(socket.close_with(CloseReason::ForcedClose));
+        assert_eq!(
+            socket.transition(SessionState::begin_probe),
+            Err(Refusal::Closed)
+        );
     }
 }

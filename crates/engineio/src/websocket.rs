@@ -14,12 +14,16 @@
 //!   anything else, or no `5` within upgrade_timeout: the WebSocket is closed and the
 //!   session carries on over polling.
 //! ```
+//!
+//! Which step is allowed when (one probe per session, none after the close, no way back from
+//! WebSocket) is decided by the session state, [`SessionState`], in duplex-engineio-proto.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use duplex_engineio_proto::packet::PROBE;
+use duplex_engineio_proto::server::SessionState;
 use duplex_engineio_proto::{Packet, Protocol};
 use duplex_ws::proto::handshake::Rejection;
 use duplex_ws::{Message as WsMessage, WebSocket};
@@ -78,21 +82,18 @@ pub(crate) fn upgrade<H: Handler, B>(
     if !shared.config.allow_upgrades || !duplex_ws::is_upgrade_request(&request) {
         return Err(ProtocolError::BadRequest);
     }
-    if !socket.begin_upgrade() {
-        // Already upgraded, already probing, or closed.
-        return Err(ProtocolError::BadRequest);
-    }
+    socket.transition(SessionState::begin_probe)?;
     let (response, pending) = match duplex_ws::upgrade(&mut request, &shared.ws) {
         Ok(accepted) => accepted,
         Err(rejection) => {
-            socket.abort_upgrade();
+            socket.update(SessionState::abort_probe);
             return Ok(rejection_response(&rejection));
         }
     };
     let shared = shared.clone();
     tokio::spawn(async move {
         let Ok(mut ws) = pending.await else {
-            socket.abort_upgrade();
+            socket.update(SessionState::abort_probe);
             return;
         };
         let probed = {
@@ -110,12 +111,11 @@ pub(crate) fn upgrade<H: Handler, B>(
                 }
             }
         };
-        if probed {
-            socket.finish_upgrade();
+        if probed && socket.finish_upgrade().is_ok() {
             tracing::debug!(sid = %socket.id(), "upgraded to websocket");
             carry(&shared, &socket, ws).await;
         } else {
-            socket.abort_upgrade();
+            socket.update(SessionState::abort_probe);
             let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(None)).await;
         }
     });
@@ -134,7 +134,7 @@ where
     ws.send(Packet::Pong(PROBE.into()).to_ws_message(protocol))
         .await
         .map_err(drop)?;
-    socket.probe_answered();
+    socket.probe_answered().map_err(drop)?;
     match next_packet(ws, protocol).await? {
         Packet::Upgrade => Ok(()),
         _ => Err(()),
