@@ -17,6 +17,7 @@ use crate::endpoint::EngineResponse;
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::metrics::{Direction, Tally};
 use crate::prepared::Outgoing;
 use crate::service::BoxError;
 use crate::socket::Socket;
@@ -87,6 +88,11 @@ fn payload_response<H>(
 ) -> EngineResponse {
     let mut body = BytesMut::new();
     payload::encode(packets, protocol, &mut body);
+    let tally = Tally {
+        packets: packets.len() as u64,
+        bytes: body.len() as u64,
+    };
+    shared.traffic(Transport::Polling, Direction::Out, tally);
     let mut body = body.freeze();
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; charset=UTF-8")
@@ -148,14 +154,20 @@ where
             return Err(ProtocolError::BadRequest);
         }
     };
+    let bytes = body.len() as u64;
     let packets = match payload::decode(body, socket.protocol()) {
         Ok(packets) => packets,
         Err(e) => {
-            tracing::debug!(sid = %socket.id(), error = %e, "malformed polling payload");
+            tracing::debug!(sid = %socket.id(), transport = "polling", error = %e, "malformed polling payload");
             socket.close_with(CloseReason::ParseError);
             return Err(ProtocolError::BadRequest);
         }
     };
+    let tally = Tally {
+        packets: packets.len() as u64,
+        bytes,
+    };
+    shared.traffic(Transport::Polling, Direction::In, tally);
     for packet in packets {
         shared.on_packet(&socket, packet);
     }
@@ -167,7 +179,7 @@ where
 }
 
 fn too_large(socket: &Socket) -> EngineResponse {
-    tracing::debug!(sid = %socket.id(), "polling body over max_http_buffer_size");
+    tracing::debug!(sid = %socket.id(), transport = "polling", "polling body over max_http_buffer_size");
     socket.close_with(CloseReason::TransportError);
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use duplex_socketio_proto::Parser;
 
 use crate::extensions::Extensions;
+use crate::metrics::SocketIoMetrics;
 use crate::recovery::RecoveryConfig;
 
 /// Socket.IO's own options; the transport's are `duplex_engineio::Config`.
@@ -28,6 +29,8 @@ pub struct SocketIoConfig {
     pub adapter_timeout: Duration,
     /// App-wide values handlers take with [`State`](crate::State) (one per type).
     pub(crate) state: Arc<Extensions>,
+    /// Present when metrics are on ([`SocketIoBuilder::metrics`](crate::SocketIoBuilder::metrics)).
+    pub(crate) metrics: Option<Arc<SocketIoMetrics>>,
 }
 
 impl Default for SocketIoConfig {
@@ -40,6 +43,7 @@ impl Default for SocketIoConfig {
             adapter_timeout: Duration::from_secs(5),
             recovery: None,
             state: Arc::default(),
+            metrics: None,
         }
     }
 }

@@ -12,6 +12,7 @@ mod error;
 mod extensions;
 mod handler;
 mod io;
+mod metrics;
 mod namespace;
 mod operators;
 mod reason;

@@ -3,6 +3,7 @@
 //! close and reconnect elsewhere).
 
 mod chat;
+mod metrics;
 mod tls;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use duplex_engineio::NotFound;
 use duplex_socketio::{Cors, SocketIo, Transport};
 use serde::Deserialize;
 
@@ -46,6 +48,12 @@ pub struct ServeArgs {
     /// PEM private key of `--tls-cert`.
     #[arg(long, env = "DUPLEX_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Where Prometheus scrapes the server's metrics, on the same port [default: /metrics].
+    #[arg(long, env = "DUPLEX_METRICS_PATH")]
+    pub metrics_path: Option<String>,
+    /// Serve no metrics (and count none).
+    #[arg(long, env = "DUPLEX_NO_METRICS")]
+    pub no_metrics: bool,
 }
 
 /// The options of a `--config` file; unknown keys are refused.
@@ -60,6 +68,9 @@ struct FileConfig {
     history: Option<usize>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    metrics_path: Option<String>,
+    /// `false` turns metrics off.
+    metrics: Option<bool>,
 }
 
 /// The options in force.
@@ -73,6 +84,8 @@ struct Settings {
     history: usize,
     /// Certificate and key files, for HTTPS.
     tls: Option<(PathBuf, PathBuf)>,
+    /// The metrics path, when metrics are on.
+    metrics: Option<String>,
 }
 
 impl ServeArgs {
@@ -109,6 +122,14 @@ impl ServeArgs {
                 (None, None) => None,
                 _ => return Err("tls_cert and tls_key go together".to_owned()),
             },
+            metrics: match (args.no_metrics, file.metrics) {
+                (true, _) | (false, Some(false)) => None,
+                _ => Some(
+                    args.metrics_path
+                        .or(file.metrics_path)
+                        .unwrap_or_else(|| "/metrics".to_owned()),
+                ),
+            },
         })
     }
 }
@@ -128,7 +149,8 @@ impl Settings {
             .ping_timeout(Duration::from_millis(self.ping_timeout))
             .transports(transports)
             // An image and its packet framing.
-            .max_http_buffer_size(chat::MAX_IMAGE + 64 * 1024);
+            .max_http_buffer_size(chat::MAX_IMAGE + 64 * 1024)
+            .metrics(self.metrics.is_some());
         if !self.cors.is_empty() {
             builder = builder.cors(cors(&self.cors));
         }
@@ -158,17 +180,16 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     println!("LISTENING {}", local.port());
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(addr = %local, "duplex serve: the chat is at {scheme}://{local}/");
+    let routes = metrics::MetricsRoute::new(io.clone(), settings.metrics.as_deref(), NotFound);
+    let service = tower_layer::Layer::layer(&io.layer(), routes);
+    // Sessions are closed (clients told) before the open connections are drained.
+    let closing = async move {
+        shutdown_signal().await;
+        io.shutdown().await;
+    };
     match tls {
-        Some(tls) => {
-            // Sessions are closed (clients told) before the open connections are drained.
-            let service = io.service();
-            let closing = async move {
-                shutdown_signal().await;
-                io.shutdown().await;
-            };
-            duplex_engineio::serve_service_tls(listener, tls, service, closing).await?;
-        }
-        None => duplex_socketio::serve_with_shutdown(listener, io, shutdown_signal()).await?,
+        Some(tls) => duplex_engineio::serve_service_tls(listener, tls, service, closing).await?,
+        None => duplex_engineio::serve_service(listener, service, closing).await?,
     }
     tracing::info!("duplex serve: shut down");
     Ok(())
