@@ -146,10 +146,15 @@ impl<H: Handler> EngineIo<H> {
 }
 
 impl<H> Shared<H> {
-    /// Records traffic when metrics are on.
-    pub(crate) fn traffic(&self, transport: Transport, direction: Direction, tally: Tally) {
+    /// Records traffic when metrics are on (`tally` is not called when they are off).
+    pub(crate) fn traffic(
+        &self,
+        transport: Transport,
+        direction: Direction,
+        tally: impl FnOnce() -> Tally,
+    ) {
         if let Some(metrics) = &self.metrics {
-            metrics.traffic(transport, direction, tally);
+            metrics.traffic(transport, direction, tally());
         }
     }
 

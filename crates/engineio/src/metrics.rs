@@ -9,6 +9,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use duplex_engineio_proto::Packet;
+
 use crate::config::Transport;
 use crate::handler::CloseReason;
 
@@ -183,8 +185,9 @@ impl EngineMetrics {
         self.upgrades.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// `packets` Engine.IO packets of `bytes` bytes (their encoded payload, before HTTP
-    /// compression or WebSocket framing) went `direction` over `transport`.
+    /// Engine.IO packets went `direction` over `transport`: counted, and their bytes as the
+    /// transport carries each (the WebSocket message, the polling text form), before HTTP
+    /// compression and WebSocket framing.
     pub(crate) fn traffic(&self, transport: Transport, direction: Direction, tally: Tally) {
         if tally.packets == 0 {
             return;
@@ -239,7 +242,7 @@ impl EngineMetrics {
             (
                 "engineio_bytes_total",
                 &self.bytes,
-                "Bytes of Engine.IO packets (before HTTP compression and WebSocket framing), by transport and direction.",
+                "Bytes of Engine.IO packets as the transport carries each (WebSocket message; polling text form without payload separators), before compression and framing, by transport and direction.",
             ),
         ] {
             out.family(name, Kind::Counter, help);
@@ -281,6 +284,17 @@ impl Tally {
     pub(crate) fn add(&mut self, bytes: usize) {
         self.packets += 1;
         self.bytes += bytes as u64;
+    }
+
+    /// Polling packets, each counted in its text form: the payload's separators (or v3
+    /// length prefixes) are left out, so the count does not depend on how packets happened
+    /// to be batched into requests.
+    pub(crate) fn of(packets: &[Packet]) -> Tally {
+        let mut tally = Tally::default();
+        for packet in packets {
+            tally.add(packet.text_len());
+        }
+        tally
     }
 }
 

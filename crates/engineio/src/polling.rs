@@ -88,11 +88,7 @@ fn payload_response<H>(
 ) -> EngineResponse {
     let mut body = BytesMut::new();
     payload::encode(packets, protocol, &mut body);
-    let tally = Tally {
-        packets: packets.len() as u64,
-        bytes: body.len() as u64,
-    };
-    shared.traffic(Transport::Polling, Direction::Out, tally);
+    shared.traffic(Transport::Polling, Direction::Out, || Tally::of(packets));
     let mut body = body.freeze();
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; charset=UTF-8")
@@ -154,7 +150,6 @@ where
             return Err(ProtocolError::BadRequest);
         }
     };
-    let bytes = body.len() as u64;
     let packets = match payload::decode(body, socket.protocol()) {
         Ok(packets) => packets,
         Err(e) => {
@@ -163,11 +158,7 @@ where
             return Err(ProtocolError::BadRequest);
         }
     };
-    let tally = Tally {
-        packets: packets.len() as u64,
-        bytes,
-    };
-    shared.traffic(Transport::Polling, Direction::In, tally);
+    shared.traffic(Transport::Polling, Direction::In, || Tally::of(&packets));
     for packet in packets {
         shared.on_packet(&socket, packet);
     }

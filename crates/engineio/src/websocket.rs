@@ -223,7 +223,7 @@ where
                 socket.close_with(CloseReason::TransportError);
                 break;
             }
-            shared.traffic(Transport::Websocket, Direction::Out, sent);
+            shared.traffic(Transport::Websocket, Direction::Out, || sent);
             continue;
         }
         if socket.is_closed() {
@@ -245,7 +245,7 @@ where
                         _ => break,
                     }
                 }
-                shared.traffic(Transport::Websocket, Direction::In, received);
+                shared.traffic(Transport::Websocket, Direction::In, || received);
             }
             _ = &mut changed => {}
         }
