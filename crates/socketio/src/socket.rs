@@ -29,6 +29,8 @@ type DisconnectHandler =
     Box<dyn FnOnce(Arc<Socket>, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
 type EventMiddleware = Arc<dyn Fn(&EventContext) -> Result<(), String> + Send + Sync>;
 type OutgoingHandler = Arc<dyn Fn(&str, &str) + Send + Sync>;
+/// An emit waiting for the client's answer; with metrics on, since when.
+type PendingAck = (oneshot::Sender<AckResponse>, Option<Instant>);
 
 /// What the client sent when it joined the namespace.
 #[derive(Debug)]
@@ -74,8 +76,7 @@ pub struct Socket {
     outgoing: RwLock<Vec<OutgoingHandler>>,
     disconnecting: Mutex<Vec<DisconnectHandler>>,
     disconnect: Mutex<Vec<DisconnectHandler>>,
-    /// Waiting for the client's answer; with metrics on, since when.
-    acks: Mutex<HashMap<u64, (oneshot::Sender<AckResponse>, Option<Instant>)>>,
+    acks: Mutex<HashMap<u64, PendingAck>>,
     next_ack: AtomicU64,
     connected: AtomicBool,
     /// The private id that lets a reconnecting client recover this socket (recovery on).

@@ -14,7 +14,7 @@ pub struct Sample {
     /// The metric name (a histogram's carry `_bucket`, `_sum`, `_count`).
     pub name: String,
     /// Label pairs in line order, values unescaped.
-    pub labels: Vec<(String, String)>,
+    pub labels: Labels,
     /// The value.
     pub value: f64,
 }
@@ -118,8 +118,11 @@ fn parse_value(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Label pairs, values unescaped.
+type Labels = Vec<(String, String)>;
+
 /// `{a="x",b="y"}` (after the name) → its pairs and the rest of the line.
-fn parse_labels(text: &str) -> Result<(Vec<(String, String)>, &str), String> {
+fn parse_labels(text: &str) -> Result<(Labels, &str), String> {
     let mut labels = Vec::new();
     let mut rest = &text[1..];
     loop {
