@@ -36,24 +36,18 @@ async fn get(addr: SocketAddr, path: &'static str) -> (u16, String, String) {
         .unwrap()
 }
 
+/// `GET /metrics`, checked as a strict Prometheus reader would.
 async fn scrape(addr: SocketAddr) -> Exposition {
-    let (status, content_type, body) = get(addr, "/metrics").await;
-    assert_eq!(status, 200);
-    assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
-    prometheus::parse(&body).unwrap_or_else(|e| panic!("{e}\n{body}"))
+    scrape_until(addr, |_| true).await
 }
 
-/// The first scrape where `done` holds.
-async fn scrape_until(addr: SocketAddr, done: impl Fn(&Exposition) -> bool) -> Exposition {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let scraped = scrape(addr).await;
-        if done(&scraped) {
-            return scraped;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{scraped:#?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// The first scrape where `done` holds (counters settle as the server's tasks catch up).
+async fn scrape_until(
+    addr: SocketAddr,
+    done: impl Fn(&Exposition) -> bool + Send + 'static,
+) -> Exposition {
+    let scraping = move || prometheus::scrape_until(addr, "/metrics", WAIT, done);
+    tokio::task::spawn_blocking(scraping).await.unwrap()
 }
 
 /// The Node chat users, steered step by step.
@@ -134,13 +128,14 @@ async fn chat_metrics(transports: &str, transport: &str) {
     let before = m;
     users.step("message", "delivered").await;
     let broadcasts = |m: &Exposition| m.get("socketio_broadcasts_total", &[]);
-    let m = scrape_until(addr, |m| broadcasts(m) > broadcasts(&before)).await;
+    let earlier = broadcasts(&before);
+    let m = scrape_until(addr, move |m| broadcasts(m) > earlier).await;
     let delta = |name| m.get(name, &[]) - before.get(name, &[]);
     assert_eq!(delta("socketio_broadcasts_total"), 1.0);
     assert_eq!(delta("socketio_broadcast_recipients_total"), n - 1.0);
 
     users.step("leave", "left").await;
-    let m = scrape_until(addr, |m| {
+    let m = scrape_until(addr, move |m| {
         m.get("socketio_connected_sockets", &[("namespace", "/")]) == n - 1.0
     })
     .await;
@@ -154,7 +149,7 @@ async fn chat_metrics(transports: &str, transport: &str) {
     // The others close their connections: the sockets go with them.
     users.step("close", "closed").await;
     // A session's sockets are told after the session is closed: wait for both.
-    let m = scrape_until(addr, |m| {
+    let m = scrape_until(addr, move |m| {
         m.sum("engineio_sessions") == 0.0 && m.sum("socketio_disconnects_total") == n
     })
     .await;

@@ -74,26 +74,16 @@ async fn start() -> (SocketIo, SocketAddr) {
 
 /// `GET /metrics`, checked as a strict Prometheus reader would.
 async fn scrape(addr: SocketAddr) -> Exposition {
-    let (status, content_type, body) =
-        tokio::task::spawn_blocking(move || prometheus::scrape(addr, "/metrics"))
-            .await
-            .unwrap();
-    assert_eq!(status, 200);
-    assert_eq!(content_type, CONTENT_TYPE);
-    prometheus::parse(&body).unwrap_or_else(|e| panic!("{e}\n{body}"))
+    scrape_until(addr, |_| true).await
 }
 
 /// The first scrape where `done` holds (counters settle as the server's tasks catch up).
-async fn scrape_until(addr: SocketAddr, done: impl Fn(&Exposition) -> bool) -> Exposition {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let scraped = scrape(addr).await;
-        if done(&scraped) {
-            return scraped;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{scraped:#?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn scrape_until(
+    addr: SocketAddr,
+    done: impl Fn(&Exposition) -> bool + Send + 'static,
+) -> Exposition {
+    let scraping = move || prometheus::scrape_until(addr, "/metrics", WAIT, done);
+    tokio::task::spawn_blocking(scraping).await.unwrap()
 }
 
 type Heard = mpsc::UnboundedReceiver<String>;
@@ -160,7 +150,7 @@ async fn scenario(mode: &[Transport]) {
     // connect in; then 3 joins and their acks, the shout and its ack, 3 broadcast events,
     // the quiz, the question, its answer and the quiz's ack.
     let (packets_in, packets_out) = (5 + 3 + 1 + 2, 5 * 2 + 3 + 1 + 3 + 2);
-    let settled = |m: &Exposition| {
+    let settled = move |m: &Exposition| {
         let mode = ("transport", transport);
         m.get("engineio_packets_total", &[mode, ("direction", "out")]) == packets_out as f64
     };
@@ -213,7 +203,7 @@ async fn scenario(mode: &[Transport]) {
     clients[3].0.emit("echo", "abc").unwrap();
     heard(&mut clients[3].1, "echoed").await;
     let settled =
-        |m: &Exposition| m.get("engineio_packets_total", &outbound) == (packets_out + 1) as f64;
+        move |m: &Exposition| m.get("engineio_packets_total", &outbound) == (packets_out + 1) as f64;
     let after = bytes(&scrape_until(addr, settled).await);
     let sent = r#"42["echo","abc"]"#.len() as f64;
     let echoed = r#"42["echoed","abc"]"#.len() as f64;
@@ -223,7 +213,7 @@ async fn scenario(mode: &[Transport]) {
     // removes another, and the shutdown ends the rest.
     clients[0].0.disconnect();
     clients[1].0.emit("bye", &()).unwrap();
-    let m = scrape_until(addr, |m| {
+    let m = scrape_until(addr, move |m| {
         m.get("socketio_connected_sockets", &[("namespace", "/")]) == 2.0
     })
     .await;
@@ -297,7 +287,7 @@ async fn upgrades_move_sessions_from_polling_to_websocket() {
     assert!(m.get("engineio_packets_total", &polling_out) >= 6.0);
     assert_eq!(call(&clients[0].0, "join", "room").await, "joined");
     let websocket_in = [("transport", "websocket"), ("direction", "in")];
-    let m = scrape_until(addr, |m| {
+    let m = scrape_until(addr, move |m| {
         m.get("engineio_packets_total", &websocket_in) >= 1.0
     })
     .await;

@@ -90,6 +90,37 @@ pub fn scrape(addr: SocketAddr, path: &str) -> (u16, String, String) {
     (status, content_type, body.to_owned())
 }
 
+/// The `Content-Type` a `/metrics` endpoint answers with (text format 0.0.4).
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Scrapes `path` (blocking) and checks the answer as a Prometheus server would: status 200,
+/// the text format's content type, and a body [`parse`] accepts.
+pub fn scrape_valid(addr: SocketAddr, path: &str) -> Exposition {
+    let (status, content_type, body) = scrape(addr, path);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(content_type, CONTENT_TYPE);
+    parse(&body).unwrap_or_else(|e| panic!("{e}\n{body}"))
+}
+
+/// The first valid scrape of `path` (blocking, every 20 ms) for which `done` holds: counters
+/// settle as the server's tasks catch up. Fails the test after `timeout`, showing the last.
+pub fn scrape_until(
+    addr: SocketAddr,
+    path: &str,
+    timeout: Duration,
+    done: impl Fn(&Exposition) -> bool,
+) -> Exposition {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let scraped = scrape_valid(addr, path);
+        if done(&scraped) {
+            return scraped;
+        }
+        assert!(std::time::Instant::now() < deadline, "{scraped:#?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn is_metric_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
