@@ -202,8 +202,9 @@ async fn scenario(mode: &[Transport]) {
     let before = bytes(&m);
     clients[3].0.emit("echo", "abc").unwrap();
     heard(&mut clients[3].1, "echoed").await;
-    let settled =
-        move |m: &Exposition| m.get("engineio_packets_total", &outbound) == (packets_out + 1) as f64;
+    let settled = move |m: &Exposition| {
+        m.get("engineio_packets_total", &outbound) == (packets_out + 1) as f64
+    };
     let after = bytes(&scrape_until(addr, settled).await);
     let sent = r#"42["echo","abc"]"#.len() as f64;
     let echoed = r#"42["echoed","abc"]"#.len() as f64;
