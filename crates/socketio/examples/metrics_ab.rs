@@ -10,6 +10,12 @@
 //! Each round is 3 packets each way (an event and its ack, an event, a server emit with ack and
 //! its answer, an event): the difference of the two `Collected` totals over 6 × N is the cost
 //! per packet.
+//!
+//! Measured on 2026-11-28 (release, N = 1000, medians of 5 runs): off 114.44 M instructions,
+//! on 114.92 M, and 114.55 M for the same workload built from the commit before metrics
+//! existed. With metrics on, a round costs about 410 instructions more (after 70 k for the
+//! scrape itself at the end): ~120 of them the two clock reads of the timed ack, the rest the
+//! counting of 6 packets. Off is within codegen noise of the build without metrics.
 
 use std::time::Duration;
 
