@@ -133,6 +133,7 @@ pub struct Config {
     pub(crate) http_compression: Option<HttpCompression>,
     pub(crate) per_message_deflate: bool,
     pub(crate) max_queued_packets: usize,
+    pub(crate) metrics: bool,
 }
 
 impl Default for Config {
@@ -153,6 +154,7 @@ impl Default for Config {
             http_compression: Some(HttpCompression::default()),
             per_message_deflate: false,
             max_queued_packets: 4096,
+            metrics: false,
         }
     }
 }
@@ -283,6 +285,14 @@ impl Config {
         self.max_queued_packets = packets.max(1);
         self
     }
+
+    /// Counts handshakes, upgrades, packets and bytes by transport and direction, and
+    /// session closes by reason, for [`EngineIo::encode_metrics`](crate::EngineIo::encode_metrics)
+    /// (Prometheus). Each count is a relaxed atomic add per read or write batch. Default off.
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = on;
+        self
+    }
 }
 
 impl fmt::Debug for Config {
@@ -303,6 +313,7 @@ impl fmt::Debug for Config {
             .field("http_compression", &self.http_compression)
             .field("per_message_deflate", &self.per_message_deflate)
             .field("max_queued_packets", &self.max_queued_packets)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }

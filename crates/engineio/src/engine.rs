@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::config::{Config, Transport};
 use crate::handler::{CloseReason, Handler};
+use crate::metrics::{Direction, EngineMetrics, Exposition, Tally};
 use crate::request::HandshakeRequest;
 use crate::service::{EngineIoLayer, EngineIoService, NotFound};
 use crate::socket::Socket;
@@ -39,6 +40,8 @@ pub(crate) struct Shared<H> {
     pub(crate) config: Config,
     pub(crate) handler: H,
     pub(crate) ws: ServerConfig,
+    /// Present when [`Config::metrics`] is on.
+    metrics: Option<EngineMetrics>,
     sessions: RwLock<HashMap<Sid, Arc<Socket>>>,
     shutting_down: AtomicBool,
     sessions_changed: Notify,
@@ -57,8 +60,10 @@ impl<H: Handler> EngineIo<H> {
         let ws = ServerConfig::default()
             .config(ws_limits)
             .handshake(handshake);
+        let metrics = config.metrics.then(EngineMetrics::default);
         EngineIo {
             shared: Arc::new(Shared {
+                metrics,
                 config,
                 handler,
                 ws,
@@ -105,6 +110,21 @@ impl<H: Handler> EngineIo<H> {
         self.shared.read().len()
     }
 
+    /// Appends the Engine.IO metric families (Prometheus text format) to `out`; nothing when
+    /// [`Config::metrics`] is off. Open sessions are counted from the session table now.
+    pub fn encode_metrics(&self, out: &mut Exposition) {
+        let Some(metrics) = &self.shared.metrics else {
+            return;
+        };
+        let mut sessions = [0; 2];
+        for socket in self.shared.read().values() {
+            if !socket.is_closed() {
+                sessions[usize::from(socket.transport() == Transport::Websocket)] += 1;
+            }
+        }
+        metrics.encode(sessions, out);
+    }
+
     /// Graceful shutdown: refuses new sessions, closes every session with reason
     /// `server shutting down` (pending long-polls return the close packet, WebSockets get a
     /// close frame), and returns once every session's `on_close` has run.
@@ -121,6 +141,27 @@ impl<H: Handler> EngineIo<H> {
                 return;
             }
             changed.await;
+        }
+    }
+}
+
+impl<H> Shared<H> {
+    /// Records traffic when metrics are on (`tally` is not called when they are off).
+    pub(crate) fn traffic(
+        &self,
+        transport: Transport,
+        direction: Direction,
+        tally: impl FnOnce() -> Tally,
+    ) {
+        if let Some(metrics) = &self.metrics {
+            metrics.traffic(transport, direction, tally());
+        }
+    }
+
+    pub(crate) fn upgraded(&self, socket: &Socket) {
+        tracing::debug!(sid = %socket.id(), from = %Transport::Polling, transport = %Transport::Websocket, "session upgraded");
+        if let Some(metrics) = &self.metrics {
+            metrics.upgrade();
         }
     }
 }
@@ -180,7 +221,10 @@ impl<H: Handler> Shared<H> {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(socket.id(), socket.clone());
-        tracing::debug!(sid = %socket.id(), %transport, "session opened");
+        tracing::debug!(sid = %socket.id(), %transport, protocol = ?protocol, "session opened");
+        if let Some(metrics) = &self.metrics {
+            metrics.handshake(transport);
+        }
         tokio::spawn(run_session(self.clone(), socket.clone()));
         self.handler.on_open(&socket);
         // A shutdown that began while this session was opening did not see it.
@@ -212,7 +256,7 @@ impl<H: Handler> Shared<H> {
             // v4 clients answer pings and never send them (except the upgrade probe, which
             // goes to the probing WebSocket, not here); v3 clients never answer.
             (Packet::Ping(_) | Packet::Pong(_), _) => {
-                tracing::debug!(sid = %socket.id(), "heartbeat in the wrong direction");
+                tracing::debug!(sid = %socket.id(), transport = %socket.transport(), "heartbeat in the wrong direction");
                 socket.close_with(CloseReason::TransportError);
             }
             (Packet::Close, _) => {
@@ -264,7 +308,10 @@ async fn run_session<H: Handler>(shared: Arc<Shared<H>>, socket: Arc<Socket>) {
         }
     }
     let reason = socket.close_reason().unwrap_or(CloseReason::TransportClose);
-    tracing::debug!(sid = %socket.id(), %reason, "session closed");
+    tracing::debug!(sid = %socket.id(), transport = %socket.transport(), %reason, "session closed");
+    if let Some(metrics) = &shared.metrics {
+        metrics.closed(reason);
+    }
     shared.handler.on_close(&socket, reason);
     if reason == CloseReason::ForcedClose && socket.transport() == Transport::Polling {
         // What the application sent before closing, and then the close packet, wait for the

@@ -44,6 +44,7 @@ mod endpoint;
 mod engine;
 mod error;
 mod handler;
+pub mod metrics;
 mod outbox;
 mod polling;
 mod prepared;

@@ -12,10 +12,12 @@ use http_body::Body;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::compress;
+use crate::config::Transport;
 use crate::endpoint::EngineResponse;
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::metrics::{Direction, Tally};
 use crate::prepared::Outgoing;
 use crate::service::BoxError;
 use crate::socket::Socket;
@@ -103,6 +105,7 @@ fn payload_response<H>(
 ) -> EngineResponse {
     let mut body = BytesMut::new();
     payload::encode(packets, protocol, &mut body);
+    shared.traffic(Transport::Polling, Direction::Out, || Tally::of(packets));
     let mut body = body.freeze();
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; charset=UTF-8")
@@ -164,11 +167,12 @@ where
     let packets = match payload::decode(body, socket.protocol()) {
         Ok(packets) => packets,
         Err(e) => {
-            tracing::debug!(sid = %socket.id(), error = %e, "malformed polling payload");
+            tracing::debug!(sid = %socket.id(), transport = "polling", error = %e, "malformed polling payload");
             socket.close_with(CloseReason::ParseError);
             return Err(ProtocolError::BadRequest);
         }
     };
+    shared.traffic(Transport::Polling, Direction::In, || Tally::of(&packets));
     for packet in packets {
         shared.on_packet(&socket, packet);
     }
@@ -180,7 +184,7 @@ where
 }
 
 fn too_large(socket: &Socket) -> EngineResponse {
-    tracing::debug!(sid = %socket.id(), "polling body over max_http_buffer_size");
+    tracing::debug!(sid = %socket.id(), transport = "polling", "polling body over max_http_buffer_size");
     socket.close_with(CloseReason::TransportError);
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;

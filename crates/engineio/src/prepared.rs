@@ -38,6 +38,14 @@ impl PreparedMessage {
         &self.inner.message
     }
 
+    /// The length of the WebSocket message carrying it (text gets the packet type first).
+    pub(crate) fn ws_payload_len(&self) -> usize {
+        match &self.inner.message {
+            Message::Text(text) => text.len() + 1,
+            Message::Binary(data) => data.len(),
+        }
+    }
+
     /// The shared frame, when it fits the session: text frames fit every session, the
     /// binary frame only v4 sessions that take binary frames.
     pub(crate) fn frame_for(

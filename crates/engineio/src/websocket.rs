@@ -37,6 +37,7 @@ use crate::endpoint::{EngineResponse, set_cookie};
 use crate::engine::Shared;
 use crate::error::ProtocolError;
 use crate::handler::{CloseReason, Handler};
+use crate::metrics::{Direction, Tally};
 use crate::prepared::Outgoing;
 use crate::request::HandshakeRequest;
 use crate::socket::Socket;
@@ -112,7 +113,7 @@ pub(crate) fn upgrade<H: Handler, B>(
             }
         };
         if probed && socket.finish_upgrade().is_ok() {
-            tracing::debug!(sid = %socket.id(), "upgraded to websocket");
+            shared.upgraded(&socket);
             carry(&shared, &socket, ws).await;
         } else {
             socket.update(SessionState::abort_probe);
@@ -176,6 +177,7 @@ where
         changed.as_mut().enable();
         let packets = socket.outbox.take_all();
         if !packets.is_empty() {
+            let mut sent = Tally::default();
             let write = async {
                 for outgoing in &packets {
                     match outgoing {
@@ -183,14 +185,21 @@ where
                         // for long-polls.
                         Outgoing::Packet(Packet::Close) => {}
                         Outgoing::Packet(packet) => {
-                            ws.feed(frame(packet, protocol, binary)).await?
+                            let message = frame(packet, protocol, binary);
+                            sent.add(message.len());
+                            ws.feed(message).await?
                         }
                         Outgoing::Prepared(prepared) => {
                             match prepared.frame_for(protocol, binary) {
-                                Some(shared) => ws.feed_prepared(shared).await?,
+                                Some(frame) => {
+                                    sent.add(prepared.ws_payload_len());
+                                    ws.feed_prepared(frame).await?
+                                }
                                 None => {
                                     let packet = Packet::Message(prepared.message().clone());
-                                    ws.feed(frame(&packet, protocol, binary)).await?
+                                    let message = frame(&packet, protocol, binary);
+                                    sent.add(message.len());
+                                    ws.feed(message).await?
                                 }
                             }
                         }
@@ -214,6 +223,7 @@ where
                 socket.close_with(CloseReason::TransportError);
                 break;
             }
+            shared.traffic(Transport::Websocket, Direction::Out, || sent);
             continue;
         }
         if socket.is_closed() {
@@ -223,15 +233,19 @@ where
             biased;
             _ = closed.as_mut() => {}
             message = ws.recv() => {
-                on_message(shared, socket, message);
+                let mut received = Tally::default();
+                on_message(shared, socket, message, &mut received);
                 // Handle what already arrived before writing, so the answers to a burst
                 // leave in one write instead of one each.
                 for _ in 1..READ_BATCH {
                     match ws.recv().now_or_never() {
-                        Some(message) if !socket.is_closed() => on_message(shared, socket, message),
+                        Some(message) if !socket.is_closed() => {
+                            on_message(shared, socket, message, &mut received)
+                        }
                         _ => break,
                     }
                 }
+                shared.traffic(Transport::Websocket, Direction::In, || received);
             }
             _ = &mut changed => {}
         }
@@ -243,10 +257,17 @@ fn on_message<H: Handler>(
     shared: &Shared<H>,
     socket: &Arc<Socket>,
     message: Option<Result<WsMessage, duplex_ws::Error>>,
+    received: &mut Tally,
 ) {
     let packet = match message {
-        Some(Ok(WsMessage::Text(text))) => Packet::decode_ws_text(text, socket.protocol()),
-        Some(Ok(WsMessage::Binary(data))) => Packet::decode_binary(data, socket.protocol()),
+        Some(Ok(WsMessage::Text(text))) => {
+            received.add(text.len());
+            Packet::decode_ws_text(text, socket.protocol())
+        }
+        Some(Ok(WsMessage::Binary(data))) => {
+            received.add(data.len());
+            Packet::decode_binary(data, socket.protocol())
+        }
         Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return,
         Some(Ok(WsMessage::Close(_))) | None => {
             socket.close_with(CloseReason::TransportClose);
@@ -259,7 +280,7 @@ fn on_message<H: Handler>(
             return;
         }
         Some(Err(e)) => {
-            tracing::debug!(sid = %socket.id(), error = %e, "websocket failed");
+            tracing::debug!(sid = %socket.id(), transport = "websocket", error = %e, "websocket failed");
             socket.close_with(CloseReason::TransportError);
             return;
         }
@@ -267,7 +288,7 @@ fn on_message<H: Handler>(
     match packet {
         Ok(packet) => shared.on_packet(socket, packet),
         Err(e) => {
-            tracing::debug!(sid = %socket.id(), error = %e, "malformed packet");
+            tracing::debug!(sid = %socket.id(), transport = "websocket", error = %e, "malformed packet");
             socket.close_with(CloseReason::ParseError);
         }
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use duplex_socketio_proto::Parser;
 
 use crate::extensions::Extensions;
+use crate::metrics::SocketIoMetrics;
 use crate::observe::Hooks;
 use crate::recovery::RecoveryConfig;
 
@@ -31,6 +32,8 @@ pub struct SocketIoConfig {
     pub(crate) state: Arc<Extensions>,
     /// Who watches the server (the Admin UI instrumentation), shared by its namespaces.
     pub(crate) hooks: Arc<Hooks>,
+    /// Present when metrics are on ([`SocketIoBuilder::metrics`](crate::SocketIoBuilder::metrics)).
+    pub(crate) metrics: Option<Arc<SocketIoMetrics>>,
 }
 
 impl Default for SocketIoConfig {
@@ -44,6 +47,7 @@ impl Default for SocketIoConfig {
             recovery: None,
             state: Arc::default(),
             hooks: Arc::default(),
+            metrics: None,
         }
     }
 }

@@ -67,7 +67,7 @@ impl Handler for EngineHandler {
                 () = tokio::time::sleep(timeout) => {
                     let joined = watched.data::<Client>().is_some_and(|c| !lock(&c.sockets).is_empty());
                     if !joined {
-                        tracing::debug!(sid = %watched.id(), "no namespace joined within connect_timeout");
+                        tracing::debug!(sid = %watched.id(), transport = %watched.transport(), "no namespace joined within connect_timeout");
                         watched.close();
                     }
                 }
@@ -91,7 +91,7 @@ impl Handler for EngineHandler {
             Ok(Some(packet)) => packet,
             Ok(None) => return,
             Err(e) => {
-                tracing::debug!(sid = %conn.id(), error = %e, "malformed packet");
+                tracing::debug!(sid = %conn.id(), transport = %conn.transport(), error = %e, "malformed packet");
                 *lock(&client.closing) = Some(DisconnectReason::ParseError);
                 conn.close();
                 return;
@@ -113,13 +113,14 @@ impl Handler for EngineHandler {
                     (Some(socket), _) => socket.on_ack(packet),
                     // As socket.io: a packet for a namespace not joined closes the connection.
                     (None, _) => {
-                        tracing::debug!(sid = %conn.id(), nsp = %packet.nsp, "packet for a namespace not joined");
+                        tracing::debug!(sid = %conn.id(), namespace = %packet.nsp, transport = %conn.transport(), "packet for a namespace not joined");
                         conn.close();
                     }
                 }
             }
             // Server-to-client types coming from a client.
             _ => {
+                tracing::debug!(sid = %conn.id(), transport = %conn.transport(), kind = ?packet.kind, "packet type only a server sends");
                 *lock(&client.closing) = Some(DisconnectReason::ParseError);
                 conn.close();
             }
@@ -146,6 +147,7 @@ impl EngineHandler {
     fn connect(&self, conn: &Arc<duplex_engineio::Socket>, client: &Client, packet: Packet) {
         let name = packet.nsp.as_str();
         let Some(ns) = self.io.namespace(name) else {
+            tracing::debug!(sid = %conn.id(), namespace = %name, transport = %conn.transport(), "unknown namespace");
             let error = Packet::connect_error(
                 name,
                 Utf8Bytes::from_static(r#"{"message":"Invalid namespace"}"#),
@@ -158,7 +160,7 @@ impl EngineHandler {
         if client.socket(name).is_some() {
             // A second CONNECT for a joined namespace: an invalid state, which socket.io
             // answers by closing the connection (reason `forced close`).
-            tracing::debug!(sid = %conn.id(), nsp = %name, "already connected to this namespace");
+            tracing::debug!(sid = %conn.id(), namespace = %name, transport = %conn.transport(), "already connected to this namespace");
             conn.close();
             return;
         }

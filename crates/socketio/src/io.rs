@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use duplex_engineio::metrics::Exposition;
 use duplex_engineio::{
     Config as EngineConfig, Cors, EngineIo, EngineIoLayer, EngineIoService, NotFound, Transport,
 };
@@ -17,6 +18,7 @@ use crate::config::SocketIoConfig;
 use crate::connection::EngineHandler;
 use crate::error::{ConnectError, SendError};
 use crate::handler::SocketRef;
+use crate::metrics::SocketIoMetrics;
 use crate::namespace::{Namespace, NamespaceHandlers, read, write};
 use crate::operators::BroadcastOperators;
 use crate::recovery::RecoveryConfig;
@@ -91,6 +93,7 @@ pub struct SocketIoBuilder {
     engine: EngineConfig,
     config: SocketIoConfig,
     adapter: Arc<dyn Adapter>,
+    metrics: bool,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -98,6 +101,7 @@ impl std::fmt::Debug for SocketIoBuilder {
         f.debug_struct("SocketIoBuilder")
             .field("engine", &self.engine)
             .field("config", &self.config)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -108,6 +112,7 @@ impl Default for SocketIoBuilder {
             engine: EngineConfig::default().path("/socket.io/"),
             config: SocketIoConfig::default(),
             adapter: Arc::new(LocalAdapter),
+            metrics: false,
         }
     }
 }
@@ -201,8 +206,22 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Counts what an operator watches, for [`SocketIo::encode_metrics`] (Prometheus):
+    /// Engine.IO handshakes, sessions, packets and bytes (see
+    /// [`Config::metrics`](duplex_engineio::Config::metrics)), connected sockets per
+    /// namespace, broadcasts and their recipients, ack latency and disconnects by reason.
+    /// Default off; when on, each record is a relaxed atomic add.
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = on;
+        self
+    }
+
     /// The server.
-    pub fn build(self) -> SocketIo {
+    pub fn build(mut self) -> SocketIo {
+        if self.metrics {
+            self.engine = self.engine.metrics(true);
+            self.config.metrics = Some(Arc::new(SocketIoMetrics::default()));
+        }
         let inner = Arc::new(IoInner {
             config: self.config,
             adapter: self.adapter,
@@ -361,6 +380,31 @@ impl SocketIo {
     /// The service alone (404 outside the path).
     pub fn service(&self) -> EngineIoService<EngineHandler, NotFound> {
         self.engine.service()
+    }
+
+    /// Appends the metric families (Prometheus text format) of both layers to `out`; nothing
+    /// unless [`SocketIoBuilder::metrics`] turned them on.
+    ///
+    /// ```
+    /// use duplex_socketio::SocketIo;
+    /// use duplex_socketio::engineio::metrics::Exposition;
+    ///
+    /// let io = SocketIo::builder().metrics(true).build();
+    /// io.ns("/", |_socket| async {});
+    /// let mut out = Exposition::new();
+    /// io.encode_metrics(&mut out);
+    /// assert!(out.as_str().contains("socketio_connected_sockets{namespace=\"/\"} 0\n"));
+    /// ```
+    pub fn encode_metrics(&self, out: &mut Exposition) {
+        self.engine.encode_metrics(out);
+        if let Some(metrics) = &self.inner.config.metrics {
+            let mut namespaces: Vec<(String, usize)> = read(&self.inner.namespaces)
+                .values()
+                .map(|ns| (ns.name().to_owned(), ns.socket_count()))
+                .collect();
+            namespaces.sort();
+            metrics.encode(&namespaces, out);
+        }
     }
 
     /// Closes every connection (reason `server shutting down`).

@@ -14,6 +14,7 @@ mod error;
 mod extensions;
 mod handler;
 mod io;
+mod metrics;
 mod namespace;
 mod observe;
 mod operators;

@@ -14,6 +14,7 @@ use crate::recovery::{MissedEvent, RecoveryLog, Session};
 use crate::error::ConnectError;
 use crate::extensions::Extensions;
 use crate::handler::{BoxFuture, SocketRef};
+use crate::metrics::SocketIoMetrics;
 use crate::observe::{Hooks, room_change};
 use crate::rooms::{Room, RoomIndex};
 use crate::sid_hash::SidMap;
@@ -45,6 +46,8 @@ pub(crate) struct Namespace {
     /// The server's app-wide state.
     pub(crate) state: Arc<Extensions>,
     pub(crate) hooks: Arc<Hooks>,
+    /// The server's counters, when metrics are on.
+    pub(crate) metrics: Option<Arc<SocketIoMetrics>>,
 }
 
 impl Namespace {
@@ -67,6 +70,7 @@ impl Namespace {
             skip_middlewares_on_recovery: config.recovery.is_some_and(|r| r.skip_middlewares),
             state: config.state.clone(),
             hooks: config.hooks.clone(),
+            metrics: config.metrics.clone(),
         }
     }
 
@@ -141,6 +145,7 @@ impl Namespace {
         };
         for middleware in middlewares {
             if let Err(refusal) = middleware(socket.clone()).await {
+                tracing::debug!(sid = %socket.id(), namespace = %self.name, transport = %socket.transport(), "connection refused by a middleware");
                 let packet = Packet::connect_error(&self.name, Utf8Bytes::from(refusal.to_json()));
                 let _ = socket.conn.send_all(self.encode(&packet));
                 return false;
@@ -150,6 +155,7 @@ impl Namespace {
             return false;
         }
         socket.set_connected();
+        tracing::debug!(sid = %socket.id(), conn = %socket.conn.id(), namespace = %self.name, transport = %socket.transport(), recovered = socket.recovered(), "socket connected");
         let ack = match socket.pid() {
             Some(pid) => format!(r#"{{"sid":"{}","pid":"{pid}"}}"#, socket.id()),
             None => format!(r#"{{"sid":"{}"}}"#, socket.id()),
@@ -168,6 +174,11 @@ impl Namespace {
         }
         (self.handlers.connect)(socket).await;
         true
+    }
+
+    /// How many sockets are connected.
+    pub(crate) fn socket_count(&self) -> usize {
+        read(&self.sockets).len()
     }
 
     pub(crate) fn remove(&self, socket: &Socket) {
@@ -201,11 +212,6 @@ impl Namespace {
     #[cfg(feature = "admin-ui")]
     pub(crate) fn sockets(&self) -> Vec<Arc<Socket>> {
         read(&self.sockets).values().cloned().collect()
-    }
-
-    #[cfg(feature = "admin-ui")]
-    pub(crate) fn socket_count(&self) -> usize {
-        read(&self.sockets).len()
     }
 
     pub(crate) fn rooms_of(&self, sid: Sid) -> Vec<Room> {

@@ -116,17 +116,31 @@ impl BroadcastOperators {
         Ok(())
     }
 
+    /// Counts a broadcast with acks (each socket its own packet) when metrics are on.
+    fn count_broadcast(&self, recipients: usize) {
+        if let Some(metrics) = self.targets.first().and_then(|ns| ns.metrics.as_ref()) {
+            metrics.broadcast(recipients);
+        }
+    }
+
     fn deliver(&self, ns: &Namespace, mut packet: Packet) {
         ns.record(&mut packet, &self.opts);
         let prepared: Vec<PreparedMessage> = ns.prepare(&packet);
+        let mut recipients = 0;
         for socket in ns.select(&self.opts.rooms, &self.opts.except, &self.opts.skip) {
             if self.opts.volatile && !socket.conn.is_writable() {
                 continue;
             }
             socket.notify_outgoing(&packet);
-            if let Err(e) = socket.send_prepared(&prepared) {
-                tracing::debug!(sid = %socket.id(), error = %e, "broadcast not queued");
+            match socket.send_prepared(&prepared) {
+                Ok(()) => recipients += 1,
+                Err(e) => {
+                    tracing::debug!(sid = %socket.id(), namespace = %ns.name(), error = %e, "broadcast not queued")
+                }
             }
+        }
+        if let Some(metrics) = &ns.metrics {
+            metrics.broadcast(recipients);
         }
         if !self.local {
             let remote = ns.adapter.broadcast(ns.name(), &packet, &self.opts);
@@ -157,6 +171,7 @@ impl BroadcastOperators {
             }
             pending.push((socket.id(), socket.emit_with_ack(event, args)));
         }
+        self.count_broadcast(pending.iter().filter(|(_, sent)| sent.is_ok()).count());
         // One deadline for all: answers arrive concurrently, they are only collected in turn.
         let deadline = self.timeout.map(|t| tokio::time::Instant::now() + t);
         let mut answers = Vec::with_capacity(pending.len());
@@ -189,6 +204,7 @@ impl BroadcastOperators {
             }
             pending.push((socket.id(), socket.emit_raw_with_ack(event, args)));
         }
+        self.count_broadcast(pending.iter().filter(|(_, sent)| sent.is_ok()).count());
         let deadline = self.timeout.map(|t| tokio::time::Instant::now() + t);
         async move {
             let mut answers = Vec::with_capacity(pending.len());

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use duplex_engineio::{HandshakeRequest, PreparedMessage, Sid, Transport};
 use duplex_socketio_proto::{Packet, Utf8Bytes, args};
@@ -29,6 +29,8 @@ type DisconnectHandler =
     Box<dyn FnOnce(Arc<Socket>, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
 type EventMiddleware = Arc<dyn Fn(&EventContext) -> Result<(), String> + Send + Sync>;
 type OutgoingHandler = Arc<dyn Fn(&str, &str) + Send + Sync>;
+/// An emit waiting for the client's answer; with metrics on, since when.
+type PendingAck = (oneshot::Sender<AckResponse>, Option<Instant>);
 
 /// What the client sent when it joined the namespace.
 #[derive(Debug)]
@@ -74,7 +76,7 @@ pub struct Socket {
     outgoing: RwLock<Vec<OutgoingHandler>>,
     disconnecting: Mutex<Vec<DisconnectHandler>>,
     disconnect: Mutex<Vec<DisconnectHandler>>,
-    acks: Mutex<HashMap<u64, oneshot::Sender<AckResponse>>>,
+    acks: Mutex<HashMap<u64, PendingAck>>,
     next_ack: AtomicU64,
     connected: AtomicBool,
     /// The private id that lets a reconnecting client recover this socket (recovery on).
@@ -307,7 +309,8 @@ impl Socket {
     ) -> Result<AckFuture<T>, SendError> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
-        lock(&self.acks).insert(id, sender);
+        let sent = self.ns.metrics.as_ref().map(|_| Instant::now());
+        lock(&self.acks).insert(id, (sender, sent));
         let packet = Packet::event(self.ns(), data)
             .with_id(id)
             .with_attachments(attachments);
@@ -467,7 +470,7 @@ impl Socket {
         }
         for middleware in read(&self.middlewares).iter() {
             if let Err(e) = middleware(&ctx) {
-                tracing::debug!(sid = %self.id, event = %ctx.event, error = %e, "event refused by middleware");
+                tracing::debug!(sid = %self.id, namespace = %self.ns(), event = %ctx.event, error = %e, "event refused by middleware");
                 return;
             }
         }
@@ -483,7 +486,11 @@ impl Socket {
     /// The client's acknowledgement of one of our emits.
     pub(crate) fn on_ack(&self, packet: Packet) {
         let Some(id) = packet.id else { return };
-        if let Some(sender) = lock(&self.acks).remove(&id) {
+        let pending = lock(&self.acks).remove(&id);
+        if let Some((sender, sent)) = pending {
+            if let (Some(metrics), Some(sent)) = (&self.ns.metrics, sent) {
+                metrics.ack_answered(sent.elapsed());
+            }
             let _ = sender.send(AckResponse {
                 data: packet.data.unwrap_or_else(|| Utf8Bytes::from_static("[]")),
                 attachments: packet.attachments,
@@ -496,6 +503,10 @@ impl Socket {
     pub(crate) fn close(self: &Arc<Self>, reason: DisconnectReason) {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return;
+        }
+        tracing::debug!(sid = %self.id, conn = %self.conn.id(), namespace = %self.ns(), transport = %self.transport(), %reason, "socket disconnected");
+        if let Some(metrics) = &self.ns.metrics {
+            metrics.disconnected(reason);
         }
         crate::connection::forget(&self.conn, self);
         if let Some(pid) = &self.pid {

@@ -1,7 +1,8 @@
 //! Test support shared by the duplex crates' integration tests (a dev-dependency only, never
 //! published): where the peer programs of `interop/` and their runtimes are
 //! ([`peers`]), the JSON verdict line the peer clients print ([`verdict`]), the example
-//! binaries cargo built beside a test ([`examples`]), and with feature `tls` a self-signed
+//! binaries cargo built beside a test ([`examples`]), a strict reader of Prometheus `/metrics`
+//! endpoints ([`prometheus`]), and with feature `tls` a self-signed
 //! certificate (`tls`).
 //!
 //! Everything here fails the calling test with a message that says what to install or build,
@@ -18,6 +19,7 @@
 
 pub mod examples;
 pub mod peers;
+pub mod prometheus;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod verdict;

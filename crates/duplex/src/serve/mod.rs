@@ -6,6 +6,7 @@ mod admin;
 mod assets;
 mod bundle;
 mod chat;
+mod metrics;
 mod site;
 mod tls;
 
@@ -57,6 +58,12 @@ pub struct ServeArgs {
     /// Admin UI password: a bcrypt hash (as `@socket.io/admin-ui` takes it) or the password.
     #[arg(long, env = "DUPLEX_ADMIN_PASSWORD")]
     pub admin_password: Option<String>,
+    /// Where Prometheus scrapes the server's metrics, on the same port [default: /metrics].
+    #[arg(long, env = "DUPLEX_METRICS_PATH")]
+    pub metrics_path: Option<String>,
+    /// Serve no metrics (and count none).
+    #[arg(long, env = "DUPLEX_NO_METRICS")]
+    pub no_metrics: bool,
 }
 
 /// The options of a `--config` file; unknown keys are refused.
@@ -73,6 +80,9 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     admin_user: Option<String>,
     admin_password: Option<String>,
+    metrics_path: Option<String>,
+    /// `false` turns metrics off.
+    metrics: Option<bool>,
 }
 
 /// The options in force.
@@ -88,6 +98,8 @@ struct Settings {
     tls: Option<(PathBuf, PathBuf)>,
     /// Admin UI credentials.
     admin: Option<duplex_socketio::admin::AdminAuth>,
+    /// The metrics path, when metrics are on.
+    metrics: Option<String>,
 }
 
 impl ServeArgs {
@@ -128,6 +140,14 @@ impl ServeArgs {
                 args.admin_user.or(file.admin_user),
                 args.admin_password.or(file.admin_password),
             )?,
+            metrics: match (args.no_metrics, file.metrics) {
+                (true, _) | (false, Some(false)) => None,
+                _ => Some(
+                    args.metrics_path
+                        .or(file.metrics_path)
+                        .unwrap_or_else(|| "/metrics".to_owned()),
+                ),
+            },
         })
     }
 }
@@ -147,7 +167,8 @@ impl Settings {
             .ping_timeout(Duration::from_millis(self.ping_timeout))
             .transports(transports)
             // An image and its packet framing.
-            .max_http_buffer_size(chat::MAX_IMAGE + 64 * 1024);
+            .max_http_buffer_size(chat::MAX_IMAGE + 64 * 1024)
+            .metrics(self.metrics.is_some());
         if !self.cors.is_empty() {
             builder = builder.cors(admin::cors(
                 cors(&self.cors),
@@ -183,7 +204,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     println!("LISTENING {}", local.port());
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(addr = %local, "duplex serve: the chat is at {scheme}://{local}/");
-    let site = site::Site::new(std::sync::Arc::new(assets), io.service());
+    // The page's files, then `/metrics`, then Socket.IO (which answers 404 off its path).
+    let metrics = metrics::MetricsRoute::new(io.clone(), settings.metrics.as_deref(), io.service());
+    let site = site::Site::new(std::sync::Arc::new(assets), metrics);
     // Sessions are closed (clients told) before the open connections are drained.
     let closing = async move {
         shutdown_signal().await;
