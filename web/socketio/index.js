@@ -2,7 +2,7 @@
  * duplex's browser client for Socket.IO v5 (Engine.IO v4): `io(url, opts)` as in
  * socket.io-client, so a page can switch between the two by changing one import.
  *
- *   import { io } from '/socket.io/index.js';
+ *   import { io } from '/socket.io/client/index.js';
  *   const socket = io('/chat', { auth: { token } });
  *   socket.emit('hello', 'world', (answer) => console.log(answer));
  */

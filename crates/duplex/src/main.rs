@@ -1,11 +1,10 @@
-//! `duplex`: the command-line entry point. `duplex echo` runs a WebSocket echo
-//! server; `duplex bench` generates load against any WebSocket server.
+//! `duplex`: the command-line entry point. `duplex serve` (the default) runs the demo chat;
+//! `duplex echo` runs a WebSocket echo server; `duplex bench` generates load against any
+//! WebSocket or Socket.IO server.
 
 mod bench;
 mod echo;
 mod serve;
-
-use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
 
@@ -65,11 +64,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    // With no subcommand, run the main job: for now the echo server on its default address.
-    let command = cli.command.unwrap_or(Command::Echo(echo::EchoArgs {
-        addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
-        no_deflate: false,
-    }));
+    // With no subcommand, the main job: the chat with its defaults (and DUPLEX_* variables).
+    let command = cli.command.unwrap_or_else(|| {
+        let defaults = Cli::parse_from(["duplex", "serve"]);
+        defaults
+            .command
+            .unwrap_or(Command::Serve(serve::ServeArgs::default()))
+    });
     let result = runtime.block_on(async {
         match command {
             Command::Echo(args) => echo::run(args).await,

@@ -1,8 +1,11 @@
-//! `duplex serve`: the demo chat's Socket.IO server ([`chat`]), with its options from flags,
-//! the environment or a TOML file, and a graceful shutdown on SIGINT or SIGTERM (clients get a clean
-//! close and reconnect elsewhere).
+//! `duplex serve`: the demo chat's Socket.IO server ([`chat`]) and its page ([`assets`], served
+//! by [`site`]), with its options from flags, the environment or a TOML file, and a graceful
+//! shutdown on SIGINT or SIGTERM (clients get a clean close and reconnect elsewhere).
 
+mod assets;
+mod bundle;
 mod chat;
+mod site;
 mod tls;
 
 use std::net::SocketAddr;
@@ -148,6 +151,7 @@ fn cors(origins: &[String]) -> Cors {
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = args.settings()?;
     let io = settings.socket_io()?;
+    let assets = assets::Assets::new()?;
     chat::Chat::new(settings.history).mount(&io);
     let tls = match &settings.tls {
         Some((cert, key)) => Some(tls::server_config(cert, key)?),
@@ -158,17 +162,15 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     println!("LISTENING {}", local.port());
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(addr = %local, "duplex serve: the chat is at {scheme}://{local}/");
+    let site = site::Site::new(std::sync::Arc::new(assets), io.service());
+    // Sessions are closed (clients told) before the open connections are drained.
+    let closing = async move {
+        shutdown_signal().await;
+        io.shutdown().await;
+    };
     match tls {
-        Some(tls) => {
-            // Sessions are closed (clients told) before the open connections are drained.
-            let service = io.service();
-            let closing = async move {
-                shutdown_signal().await;
-                io.shutdown().await;
-            };
-            duplex_engineio::serve_service_tls(listener, tls, service, closing).await?;
-        }
-        None => duplex_socketio::serve_with_shutdown(listener, io, shutdown_signal()).await?,
+        Some(tls) => duplex_engineio::serve_service_tls(listener, tls, site, closing).await?,
+        None => duplex_engineio::serve_service(listener, site, closing).await?,
     }
     tracing::info!("duplex serve: shut down");
     Ok(())
