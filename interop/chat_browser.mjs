@@ -141,8 +141,8 @@ async function scenario(context) {
   await step('lobby-chat', async () => {
     await alice.say('hello bob, from the lobby');
     await bob.heard('alice', 'hello bob, from the lobby');
-    await bob.say('hi alice 👋');
-    await alice.heard('bob', 'hi alice 👋');
+    await bob.say('hi alice, ça va ?');
+    await alice.heard('bob', 'hi alice, ça va ?');
   });
   await step('joined-room', async () => {
     await alice.join('rust');

@@ -169,10 +169,8 @@ async fn chat(variant: &str) {
                     continue;
                 }
             };
-            stdin
-                .write_all(format!("{answer}\n").as_bytes())
-                .await
-                .expect("the script reads its stdin");
+            // A script that died meanwhile ends stdout next: the failure then shows its stderr.
+            let _ = stdin.write_all(format!("{answer}\n").as_bytes()).await;
         }
         None
     };
