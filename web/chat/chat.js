@@ -71,7 +71,8 @@ function call(event, arg) {
 }
 
 const keyOf = (entry) => `${entry.id}:${entry.ts}:${entry.nick}`;
-const canSend = (room) => socket.connected && room.joinedSid === socket.id && state.helloSid === socket.id;
+const saidHello = () => socket.connected && state.helloSid === socket.id;
+const canSend = (room) => saidHello() && room.joinedSid === socket.id;
 
 /** A server entry (a `message` or `image` event, or history) as the page keeps it. */
 function fromServer(raw) {
@@ -135,7 +136,8 @@ async function join(name, show = true) {
     state.rooms.set(name, room);
   }
   if (show) switchTo(name);
-  if (!fresh && canSend(room)) return;
+  // Not known to the server on this connection yet: resume() joins every room once it is.
+  if (!saidHello() || (!fresh && canSend(room))) return;
   const answer = await call('join', name);
   if (state.rooms.get(name) !== room) return; // left meanwhile
   if (!answer.ok) {

@@ -36,6 +36,8 @@ const BADGE_TEXT = { connected: 'connected', reconnecting: 'reconnecting…', of
 export function setBadge(state) {
   els.badge.dataset.state = state;
   els.badge.textContent = BADGE_TEXT[state];
+  // The member list is the last one known until the server tells again: dimmed meanwhile.
+  document.body.dataset.connection = state;
 }
 
 /** @param {string} name `websocket` or `polling` */

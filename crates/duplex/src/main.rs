@@ -30,7 +30,7 @@ enum Command {
     /// Load generators.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
-    /// The demo chat's Socket.IO server (nicknames, rooms, presence, typing, history, images).
+    /// The demo chat, page and Socket.IO server (what `duplex` with no subcommand runs).
     Serve(serve::ServeArgs),
 }
 

@@ -2,14 +2,15 @@
 //! rooms, presence, typing, messages with delivery acks, images as binary, the bounded
 //! history for late joiners, refusals, and the graceful shutdown on SIGTERM.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use duplex_socketio::Binary;
 use duplex_socketio::client::{ClientBuilder, DisconnectReason, Incoming, Socket, Transport};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
+
+mod server;
+use server::serve;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -45,26 +46,6 @@ struct ImageEntry {
     data: Binary,
     #[serde(flatten)]
     rest: Value,
-}
-
-/// `duplex serve` on a free port with `args`, killed when dropped; and its port.
-async fn serve<A: AsRef<std::ffi::OsStr>>(args: &[A]) -> (tokio::process::Child, u16) {
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_duplex"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = server.stdout.take().unwrap();
-    let line = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .unwrap()
-        .unwrap();
-    let port: u16 = line.strip_prefix("LISTENING ").unwrap().parse().unwrap();
-    (server, port)
 }
 
 async fn call(socket: &Socket, event: &str, args: &Value) -> Value {
@@ -256,184 +237,3 @@ async fn the_chat_is_served_over_tls() {
     let refused = tokio::time::timeout(WAIT, plain).await.unwrap();
     assert!(refused.is_err(), "plain HTTP on a TLS port");
 }
-
-/// One HTTP/1.1 request on its own connection: (status, headers with lowercase names, body).
-async fn http_get(port: u16, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
-        .await
-        .unwrap()
-        .unwrap();
-    let end = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete head");
-    let head = String::from_utf8(response[..end].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    (
-        status.parse().unwrap(),
-        headers,
-        response[end + 4..].to_vec(),
-    )
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// The page, its files and the client are served from the binary beside Socket.IO, on the
-/// same port; unknown paths are 404.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_and_the_client_are_served_beside_socket_io() {
-    let (_server, port) = serve::<&str>(&[]).await;
-    let javascript = "text/javascript; charset=utf-8";
-    let files = [
-        ("/", "text/html; charset=utf-8", "/chat/chat.js"),
-        (
-            "/?nick=ada&room=x",
-            "text/html; charset=utf-8",
-            "/chat/chat.css",
-        ),
-        (
-            "/chat/chat.js",
-            javascript,
-            "from '/socket.io/client/index.js'",
-        ),
-        ("/chat/chat.css", "text/css; charset=utf-8", "--accent"),
-        (
-            "/socket.io/client/index.js",
-            javascript,
-            "export function io(",
-        ),
-        ("/socket.io/client/engine.js", javascript, "class Engine"),
-        ("/socket.io/socket.io.js", javascript, "root.io = io;"),
-    ];
-    for (path, content_type, sample) in files {
-        let (status, headers, body) = http_get(port, path).await;
-        assert_eq!(status, 200, "{path}");
-        assert_eq!(
-            header(&headers, "content-type"),
-            Some(content_type),
-            "{path}"
-        );
-        assert_eq!(
-            header(&headers, "cache-control"),
-            Some("no-cache"),
-            "{path}"
-        );
-        assert!(header(&headers, "etag").is_some(), "{path}");
-        let body = String::from_utf8(body).unwrap();
-        assert!(body.contains(sample), "{path} lacks {sample:?}");
-    }
-    let (_, _, script) = http_get(port, "/socket.io/socket.io.js").await;
-    assert!(!String::from_utf8(script).unwrap().contains("\nexport "));
-    for path in ["/nothing", "/chat/nothing.js", "/web/chat/chat.js"] {
-        assert_eq!(http_get(port, path).await.0, 404, "{path}");
-    }
-    // Socket.IO's own requests are still its own.
-    let (status, _, open) = http_get(port, "/socket.io/?EIO=4&transport=polling").await;
-    assert_eq!(status, 200);
-    assert!(
-        open.starts_with(b"0{\"sid\""),
-        "{}",
-        String::from_utf8_lossy(&open)
-    );
-    for transports in [&[Transport::WebSocket][..], &[Transport::Polling]] {
-        let (socket, _heard) = client(port, transports).await;
-        assert_eq!(call(&socket, "hello", &json!("web")).await["ok"], true);
-        socket.disconnect();
-    }
-}
-
-/// `/socket.io/socket.io.js` run by Node as a classic script defines `io`, which speaks
-/// Socket.IO over a scripted WebSocket: the CONNECT, an event with binary, an ack, an event
-/// with binary received.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_classic_script_defines_a_working_io() {
-    let (_server, port) = serve::<&str>(&[]).await;
-    let (_, _, script) = http_get(port, "/socket.io/socket.io.js").await;
-    let dir = std::env::temp_dir().join(format!("duplex-classic-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("socket.io.js");
-    std::fs::write(&path, script).unwrap();
-    let node = duplex_testkit::peers::node(&[]);
-    let output = tokio::process::Command::new(node)
-        .args(["-e", SCRIPTED_WEBSOCKET])
-        .arg(&path)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(WAIT, output).await.unwrap().unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: Value = serde_json::from_str(stdout.trim()).unwrap();
-    assert_eq!(
-        result,
-        json!({
-            "global": ["function", "function", "function", 5],
-            "sent": ["40", "451-[\"hi\",{\"n\":1},{\"_placeholder\":true,\"num\":0}]", [1, 2, 3], "420[\"q\"]"],
-            "ack": 42,
-            "echo": ["ok", [9, 8]],
-        })
-    );
-}
-
-/// Node: loads the script named by argv[1] in this realm (so its `instanceof ArrayBuffer`
-/// sees Node's buffers) with a scripted WebSocket standing in for the server.
-const SCRIPTED_WEBSOCKET: &str = r#"
-const fs = require('node:fs');
-const vm = require('node:vm');
-setTimeout(() => { console.log('timed out'); process.exit(1); }, 5000);
-const sent = [];
-let server;
-globalThis.WebSocket = class {
-  constructor() {
-    server = this;
-    setTimeout(() => {
-      this.onopen();
-      this.onmessage({ data: '0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}' });
-    });
-  }
-  send(frame) {
-    sent.push(typeof frame === 'string' ? frame : [...new Uint8Array(frame.buffer ?? frame)]);
-    if (frame === '40') setTimeout(() => this.onmessage({ data: '40{"sid":"n"}' }));
-  }
-  close() {}
-};
-vm.runInThisContext(fs.readFileSync(process.argv[1], 'utf8'));
-const io = globalThis.io;
-const socket = io('http://127.0.0.1:1/', { transports: ['websocket'] });
-socket.on('connect', () => {
-  socket.emit('hi', { n: 1 }, new Uint8Array([1, 2, 3]).buffer);
-  socket.emit('q', (answer) => {
-    socket.on('echo', (text, bytes) => {
-      console.log(JSON.stringify({
-        global: [typeof io, typeof io.Manager, typeof io.connect, io.protocol],
-        sent, ack: answer, echo: [text, [...new Uint8Array(bytes)]],
-      }));
-      process.exit(0);
-    });
-    server.onmessage({ data: '451-["echo","ok",{"_placeholder":true,"num":0}]' });
-    server.onmessage({ data: new Uint8Array([9, 8]).buffer });
-  });
-  setTimeout(() => server.onmessage({ data: '430[42]' }));
-});
-"#;
