@@ -61,7 +61,7 @@ fn server_command(server: Server) -> String {
 /// Runs web_client_check.mjs with `client` against `server` (plus `extra` flags) and fails
 /// the test, naming each failed scenario and check, unless every scenario passed.
 fn check(client: &str, server: Server, extra: &[&str]) {
-    peers::chromium();
+    let chromium = peers::chromium();
     let node = peers::node(&["playwright-core", "socket.io-client"]);
     let what = format!("web_client_check --client {client} against {server:?} {extra:?}");
     let _browser = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
@@ -71,7 +71,7 @@ fn check(client: &str, server: Server, extra: &[&str]) {
             .args(["--client", client, "--server", &server_command(server)])
             .args(extra)
             .arg("--executable")
-            .arg(peers::chromium()),
+            .arg(chromium),
         RUN_LIMIT,
     );
     let output = output.unwrap_or_else(|e| panic!("cannot run {what}: {e}: {}", peers::SETUP_HINT));
