@@ -194,6 +194,8 @@ export async function run(io, name, opts) {
     // Exposed by the harness with --server (page.exposeFunction).
     restart: typeof globalThis.restartServer === 'function' ? () => globalThis.restartServer() : null,
     pingInterval: opts.pingInterval,
+    // The transports every socket is opened with (undefined: the client's default).
+    transports: opts.transports,
     check(checkName, ok, detail) {
       const c = { name: checkName, ok: Boolean(ok) };
       if (!ok && detail !== undefined) c.detail = String(detail);

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { writeSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inChromium } from './_chromium.mjs';
+import { inChromium, closeAll } from './_chromium.mjs';
 import { optionsOrExit } from './_cli.mjs';
 import { scenarios } from './_web_scenarios.mjs';
 
@@ -113,6 +113,14 @@ function signal(child, name) {
     // Already gone.
   }
 }
+// Asked to stop (a test's time limit ran out): neither the server nor the browser we started
+// may outlive us.
+process.once('SIGTERM', () => {
+  process.stderr.write('web_client_check: SIGTERM, stopping the server and the browser\n');
+  Promise.allSettled([stopServer(), closeAll()]).finally(() => process.exit(1));
+  // Whatever still hangs then, the exit handlers of Playwright (kill the browser) still run.
+  setTimeout(() => process.exit(1), 8000).unref();
+});
 async function restartServer() {
   await stopServer();
   // The same port, so the clients' reconnection finds it; a few tries in case it is not free yet.

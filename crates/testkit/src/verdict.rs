@@ -32,13 +32,19 @@ impl Report {
                 output.status
             )
         });
+        Report::from_line(what, line, &stderr)
+    }
+
+    /// Reads one verdict line of the run `what`, for programs that print several (one per
+    /// scenario); fails the test if `line` is not JSON.
+    pub fn from_line(what: &str, line: &str, stderr: &str) -> Report {
         let json = serde_json::from_str(line).unwrap_or_else(|e| {
             panic!("{what} printed {line:?}, not JSON ({e}); stderr: {stderr}")
         });
         Report {
             what: what.to_owned(),
             json,
-            stderr,
+            stderr: stderr.to_owned(),
         }
     }
 
@@ -135,6 +141,21 @@ mod tests {
         let broke = report(r#"{"ok":false,"checks":[],"error":"boom"}"#);
         assert_eq!(broke.failures(), ["error: \"boom\"", "no checks ran"]);
         assert!(!broke.ok());
+    }
+
+    #[test]
+    fn a_line_of_several_reads_like_a_first_line() {
+        let line = r#"{"ok":false,"scenario":"x","checks":[{"name":"a","ok":false}]}"#;
+        let report = Report::from_line("several", line, "why");
+        assert_eq!(report.json["scenario"], "x");
+        assert_eq!(report.failures(), ["\"a\": null"]);
+        assert!(report.explain().contains("stderr: why"));
+    }
+
+    #[test]
+    #[should_panic(expected = "not JSON")]
+    fn a_line_that_is_not_json_fails_the_test() {
+        Report::from_line("several", "LISTENING 1", "");
     }
 
     #[test]
