@@ -64,7 +64,11 @@ async fn no_task_is_left_behind_after_sessions_end_in_every_way() {
         // A closed session still answers one poll, with its close packet (as tests/closing.rs
         // pins down).
         let resp = session.get().await;
-        assert_eq!((resp.status, resp.text()), (StatusCode::OK, "1"), "{resp:?}");
+        assert_eq!(
+            (resp.status, resp.text()),
+            (StatusCode::OK, "1"),
+            "{resp:?}"
+        );
         expected.insert(session.sid(), CloseReason::ForcedClose);
     }
     for session in &polls[4..6] {
